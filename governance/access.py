@@ -1,0 +1,147 @@
+"""The access policy: one function, ``can(user, action, obj)``, and one queryset
+restriction, ``restrict(queryset, user)``. Every HTML view, API view, admin screen and
+task asks these; nothing else decides who may see or change what.
+
+A user's grants add up (organization role, space role, product roles); edit implies view.
+Objects a user may not view must answer 404 where they are looked up, so callers first
+restrict, then ask ``can`` for the action.
+"""
+
+from django.db.models import Q, QuerySet
+
+from catalog.choices import OrganizationRole, SpaceRole
+from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
+from governance.choices import ProductRoleName
+from governance.models import ProductRole
+
+VIEW = "view"
+COMMENT = "comment"  # also: open change and access requests
+EDIT = "edit"
+MANAGE = "manage"  # delete, members, policies, product roles, the space audit log
+ASSIGN_ROLES = "assign_roles"
+REVIEW = "review"
+APPROVE_ACCESS = "approve_access"
+VIEW_OTHERS_SESSIONS = "view_others_sessions"
+CREATE_PRODUCT = "create_product"  # on a space
+VIEW_DIRECTORY = "view_directory"  # on an organization: the names of its spaces
+
+_SPACE_ROLE_GRANTS = {
+    SpaceRole.VIEWER: {VIEW},
+    SpaceRole.MEMBER: {VIEW, COMMENT},
+    SpaceRole.EDITOR: {VIEW, COMMENT, EDIT, CREATE_PRODUCT},
+    SpaceRole.ADMIN: {
+        VIEW, COMMENT, EDIT, CREATE_PRODUCT, MANAGE, ASSIGN_ROLES, REVIEW, APPROVE_ACCESS, VIEW_OTHERS_SESSIONS,
+    },
+}
+_ORG_ADMIN_GRANTS = _SPACE_ROLE_GRANTS[SpaceRole.ADMIN] | {VIEW_DIRECTORY}
+_PRODUCT_ROLE_GRANTS = {
+    ProductRoleName.OWNER: {VIEW, COMMENT, EDIT, ASSIGN_ROLES, REVIEW, APPROVE_ACCESS},
+    ProductRoleName.STEWARD: {VIEW, COMMENT, EDIT, APPROVE_ACCESS},
+    ProductRoleName.CUSTODIAN: {VIEW, COMMENT, EDIT},
+    ProductRoleName.DATA_ARCHITECT: {VIEW, COMMENT, REVIEW},
+}
+
+
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _org_role(user, organization_id):
+    return (
+        OrganizationMembership.objects.filter(user=user, organization_id=organization_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def _space_grants(user, space: Space) -> set[str]:
+    if _org_role(user, space.organization_id) == OrganizationRole.ORG_ADMIN:
+        return set(_ORG_ADMIN_GRANTS)
+    role = SpaceMembership.objects.filter(user=user, space=space).values_list("role", flat=True).first()
+    return set(_SPACE_ROLE_GRANTS.get(role, set()))
+
+
+def grants(user, obj) -> set[str]:
+    """Every action ``user`` may take on ``obj`` (an Organization, Space or Product)."""
+    if not _active(user):
+        return set()
+    if isinstance(obj, Product):
+        result = _space_grants(user, obj.space)
+        for role in ProductRole.objects.filter(user=user, product=obj).values_list("role", flat=True):
+            result |= _PRODUCT_ROLE_GRANTS.get(role, set())
+        if user.is_superuser:
+            result |= _ORG_ADMIN_GRANTS
+        return result
+    if isinstance(obj, Space):
+        result = _space_grants(user, obj)
+        if not result and ProductRole.objects.filter(user=user, product__space=obj).exists():
+            result = {VIEW}  # sees the space page, restricted to the products they hold a role on
+        if user.is_superuser:
+            result |= _ORG_ADMIN_GRANTS
+        return result
+    if isinstance(obj, Organization):
+        if user.is_superuser:
+            return {VIEW, VIEW_DIRECTORY, MANAGE}
+        role = _org_role(user, obj.pk)
+        if role == OrganizationRole.ORG_ADMIN:
+            return {VIEW, VIEW_DIRECTORY, MANAGE}
+        if role == OrganizationRole.MEMBER or SpaceMembership.objects.filter(user=user, space__organization=obj).exists():
+            return {VIEW, VIEW_DIRECTORY}
+        return set()
+    raise TypeError(f"No access rule for {type(obj).__name__}.")
+
+
+def can(user, action: str, obj) -> bool:
+    return action in grants(user, obj)
+
+
+def restrict(queryset: QuerySet, user, *, product_path: str = "") -> QuerySet:
+    """Restrict any product-like queryset to what ``user`` may view.
+
+    ``product_path`` is the lookup from the queryset's model to its product
+    (``""`` for products themselves, ``"product__"`` for model details)."""
+    if not _active(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    p = product_path
+    space_ids = SpaceMembership.objects.filter(user=user).values("space_id")
+    admin_org_ids = OrganizationMembership.objects.filter(user=user, role=OrganizationRole.ORG_ADMIN).values(
+        "organization_id"
+    )
+    role_product_ids = ProductRole.objects.filter(user=user).values("product_id")
+    return queryset.filter(
+        Q(**{f"{p}space_id__in": space_ids})
+        | Q(**{f"{p}space__organization_id__in": admin_org_ids})
+        | Q(**{f"{p}{'id' if not p else 'pk'}__in": role_product_ids})
+    )
+
+
+def visible_spaces(user, organization: Organization | None = None) -> QuerySet:
+    """Spaces whose contents ``user`` may see (any space role, org admin, or a product role in it)."""
+    qs = Space.objects.all() if organization is None else Space.objects.filter(organization=organization)
+    if not _active(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(
+        Q(id__in=SpaceMembership.objects.filter(user=user).values("space_id"))
+        | Q(
+            organization_id__in=OrganizationMembership.objects.filter(
+                user=user, role=OrganizationRole.ORG_ADMIN
+            ).values("organization_id")
+        )
+        | Q(id__in=ProductRole.objects.filter(user=user).values("product__space_id"))
+    )
+
+
+def visible_organizations(user) -> QuerySet:
+    qs = Organization.objects.all()
+    if not _active(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(
+        Q(id__in=OrganizationMembership.objects.filter(user=user).values("organization_id"))
+        | Q(id__in=SpaceMembership.objects.filter(user=user).values("space__organization_id"))
+    )

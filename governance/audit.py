@@ -1,0 +1,123 @@
+"""The audit recorder every service write calls, inside the write's transaction.
+
+Events form one hash chain per organization: the chain head row is locked, the next
+sequence is head + 1 (a database sequence would leave gaps that look like deleted events),
+and the hash covers the canonical JSON of the stored fields plus the previous hash.
+Imports only models, so any app may call it."""
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Organization, Product, Space
+from governance.models import AuditChainHead, AuditEvent
+from qarion import request_context
+
+GENESIS_HASH = "0" * 64
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def canonical_payload(event: AuditEvent) -> str:
+    payload = {
+        "chain": event.chain,
+        "organization": str(event.organization_id) if event.organization_id else None,
+        "sequence": event.sequence,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_name": event.target_name,
+        "space_id": event.space_id,
+        "space_slug": event.space_slug,
+        "changes": event.changes,
+        "ip": event.ip,
+        "request_id": event.request_id,
+        "created_at": event.created_at.isoformat(),
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical_payload(event).encode()).hexdigest()
+
+
+def diff(old: dict, new: dict) -> dict:
+    """``{field: {"old": .., "new": ..}}`` for the fields whose value changed."""
+    return {
+        key: {"old": _jsonable(old.get(key)), "new": _jsonable(new.get(key))}
+        for key in new
+        if _jsonable(old.get(key)) != _jsonable(new.get(key))
+    }
+
+
+INSTALLATION_CHAIN = "installation"
+
+
+def chain_of(organization: Organization | None) -> str:
+    return str(organization.pk) if organization is not None else INSTALLATION_CHAIN
+
+
+def _scope_of(target) -> tuple[Organization | None, Space | None]:
+    if isinstance(target, Organization):
+        return target, None
+    if isinstance(target, Space):
+        return target.organization, target
+    space = getattr(target, "space", None)
+    if space is None and hasattr(target, "product"):
+        space = target.product.space
+    if space is None:
+        return getattr(target, "organization", None), None
+    return space.organization, space
+
+
+def record(*, actor, action: str, target, changes: dict | None = None, target_name: str | None = None) -> AuditEvent:
+    """Append one event for ``action`` on ``target`` (an organization, a space, a product,
+    anything with a ``space`` or ``product``, or an installation-level object such as an API
+    token). Runs inside the caller's transaction, so the event and the write commit together."""
+    organization, space = _scope_of(target)
+    chain = chain_of(organization)
+    ctx = request_context.current()
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain, defaults={"hash": GENESIS_HASH})
+        event = AuditEvent(
+            chain=chain,
+            organization=organization,
+            sequence=head.sequence + 1,
+            actor_id=str(actor.pk) if actor is not None and actor.pk else "",
+            actor_name=actor.get_username() if actor is not None and actor.pk else "system",
+            action=action,
+            target_type=target._meta.model_name,
+            target_id=str(target.pk),
+            target_name=(target_name if target_name is not None else str(target))[:300],
+            space_id=str(space.pk) if space else "",
+            space_slug=space.slug if space else "",
+            changes=_jsonable(changes or {}),
+            ip=ctx.ip,
+            request_id=ctx.request_id,
+            created_at=timezone.now(),
+            prev_hash=head.hash,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    return event
+
+
+def product_events(product: Product):
+    return AuditEvent.objects.filter(target_type="product", target_id=str(product.pk)).order_by("-created_at")

@@ -1,0 +1,101 @@
+"""Writes to model repository records (an AI/ML product plus its model details)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from catalog import services as catalog_services
+from catalog.choices import AI_PRODUCT_TYPES
+from catalog.models import Product, Space
+from governance import access, audit
+from modelrepo.models import FIELD_GROUPS, ModelDetails
+from qarion.errors import PermissionDenied, ValidationFailed, invalid
+
+DETAIL_FIELDS = tuple(field for group in FIELD_GROUPS.values() for field in group)
+PRODUCT_FIELDS = catalog_services.PRODUCT_FIELDS
+
+
+def split_fields(data: dict) -> tuple[dict, dict]:
+    """Split a flat record into (product fields, model-details fields)."""
+    product = {k: v for k, v in data.items() if k in PRODUCT_FIELDS}
+    details = {k: v for k, v in data.items() if k in DETAIL_FIELDS}
+    unknown = set(data) - set(product) - set(details)
+    if unknown:
+        raise invalid({name: ["Unknown field."] for name in sorted(unknown)})
+    return product, details
+
+
+def _check_product_type(product_type) -> None:
+    if product_type is not None and product_type not in AI_PRODUCT_TYPES:
+        allowed = ", ".join(AI_PRODUCT_TYPES)
+        raise invalid({"product_type": [f"The model repository holds AI/ML types only: {allowed}."]})
+
+
+def _details_snapshot(details: ModelDetails) -> dict:
+    return {f: getattr(details, f) for f in DETAIL_FIELDS}
+
+
+def _clean_details(details: ModelDetails) -> dict:
+    try:
+        details.full_clean(exclude=["product"], validate_unique=False)
+    except DjangoValidationError as exc:
+        return catalog_services.validation_error_details(exc)
+    return {}
+
+
+def model_record_create(*, actor, space: Space, data: dict, tags=None) -> Product:
+    """Create a model record (product + model details) in ``space``; one audit event."""
+    product_data, details_data = split_fields(data)
+    product_data.setdefault("product_type", AI_PRODUCT_TYPES[0].value)
+    _check_product_type(product_data["product_type"])
+    details_errors = _clean_details(ModelDetails(**details_data))
+
+    def create_details(product: Product) -> dict:
+        details = ModelDetails.objects.create(product=product, **details_data)
+        return {k: {"old": None, "new": v} for k, v in _details_snapshot(details).items()}
+
+    if details_errors:
+        # Report product and details errors together where we can.
+        if not access.can(actor, access.CREATE_PRODUCT, space):
+            raise PermissionDenied(f"You cannot create records in space {space.slug}; ask a space admin for editor access.")
+        raise invalid(details_errors)
+    return catalog_services.product_create(
+        actor=actor, space=space, data=product_data, tags=tags, audit_action="model_record.created", extend=create_details
+    )
+
+
+def model_record_update(*, actor, product: Product, data: dict, tags=None) -> Product:
+    """Update any subset of a record's product and model-details fields; one audit event
+    with old → new for what changed (none when nothing did)."""
+    if not access.can(actor, access.EDIT, product):
+        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
+    product_data, details_data = split_fields(data)
+    if "product_type" in product_data:
+        _check_product_type(product_data["product_type"])
+    with transaction.atomic():
+        product = Product.objects.select_for_update().select_related("space__organization").get(pk=product.pk)
+        details, _ = ModelDetails.objects.get_or_create(product=product)
+        old_details = _details_snapshot(details)
+        for field, value in details_data.items():
+            setattr(details, field, value)
+        details_errors = _clean_details(details)
+        if details_errors:
+            raise invalid(details_errors)
+        changes = catalog_services.product_apply_update(actor=actor, product=product, data=product_data, tags=tags)
+        details.save()
+        changes.update(audit.diff(old_details, _details_snapshot(details)))
+        if changes:
+            if not product_data:
+                # Details-only edits still move the record's updated_at.
+                product.save(update_fields=["updated_at"])
+            audit.record(actor=actor, action="model_record.updated", target=product, changes=changes)
+    return product
+
+
+def model_record_snapshot(product: Product) -> dict:
+    data = catalog_services.product_snapshot(product)
+    data.update(_details_snapshot(product.model_details))
+    return data
+
+
+__all__ = ["model_record_create", "model_record_update", "split_fields", "DETAIL_FIELDS", "PRODUCT_FIELDS",
+           "ValidationFailed"]

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("catalog.api.urls")),
+    path("", include("modelrepo.api.urls")),
+]

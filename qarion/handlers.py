@@ -1,0 +1,21 @@
+"""Error pages: JSON in the API's format under /api/, templates elsewhere."""
+
+from django.shortcuts import render
+
+from qarion.api.errors import json_not_found, json_server_error
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    if _is_api(request):
+        return json_not_found(request, exception)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _is_api(request):
+        return json_server_error(request)
+    return render(request, "500.html", status=500)
