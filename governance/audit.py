@@ -121,3 +121,21 @@ def record(*, actor, action: str, target, changes: dict | None = None, target_na
 
 def product_events(product: Product):
     return AuditEvent.objects.filter(target_type="product", target_id=str(product.pk)).order_by("-created_at")
+
+
+def verify_chain(chain: str) -> tuple[int, str | None]:
+    """Walk one chain in sequence order; returns (events checked, description of the first
+    broken link or None). Detects altered, removed, inserted events and a cut-off tail."""
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    for event in AuditEvent.objects.filter(chain=chain).order_by("sequence").iterator(chunk_size=2000):
+        if event.sequence != expected_seq:
+            return checked, f"sequence {expected_seq} is missing (found {event.sequence} next)"
+        if event.prev_hash != expected_prev:
+            return checked, f"event {event.sequence} does not follow event {event.sequence - 1}"
+        if compute_hash(event) != event.hash:
+            return checked, f"event {event.sequence} was altered (its hash does not match its content)"
+        expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    if head is not None and (head.sequence != checked or head.hash != expected_prev):
+        return checked, f"the chain ends at event {checked} but its head says {head.sequence}: events were removed"
+    return checked, None

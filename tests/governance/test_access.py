@@ -1,0 +1,72 @@
+import pytest
+
+from catalog.models import Product
+from governance import access
+from governance.models import ProductRole
+from tests.conftest import make_user
+
+ROLE_EXPECTATIONS = {
+    # user: (view, edit, create in lab, manage)
+    "viewer": (True, False, False, False),
+    "member": (True, False, False, False),
+    "editor": (True, True, True, False),
+    "space_admin": (True, True, True, True),
+    "org_admin": (True, True, True, True),
+    "outsider": (False, False, False, False),
+    "org_member": (False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("username", ROLE_EXPECTATIONS)
+def test_space_and_organization_roles_grant_what_the_domain_says(world, username):
+    user = world.users[username]
+    view, edit, create, manage = ROLE_EXPECTATIONS[username]
+    assert access.can(user, access.VIEW, world.record) is view
+    assert access.can(user, access.EDIT, world.record) is edit
+    assert access.can(user, access.CREATE_PRODUCT, world.lab) is create
+    assert access.can(user, access.MANAGE, world.record) is manage
+    visible = set(access.restrict(Product.objects.all(), user).values_list("name", flat=True))
+    assert ("Churn predictor" in visible) is view
+
+
+def test_a_member_may_comment_but_a_viewer_may_not(world):
+    assert access.can(world.member, access.COMMENT, world.record)
+    assert not access.can(world.viewer, access.COMMENT, world.record)
+
+
+@pytest.mark.parametrize("role,edit,review,assign", [
+    ("owner", True, True, True),
+    ("steward", True, False, False),
+    ("custodian", True, False, False),
+    ("data_architect", False, True, False),
+])
+def test_product_roles_add_to_space_roles(world, role, edit, review, assign):
+    ProductRole.objects.create(product=world.record, user=world.viewer, role=role)
+    assert access.can(world.viewer, access.EDIT, world.record) is edit
+    assert access.can(world.viewer, access.REVIEW, world.record) is review
+    assert access.can(world.viewer, access.ASSIGN_ROLES, world.record) is assign
+    # the role is on one product only
+    assert not access.can(world.viewer, access.EDIT, world.other_record)
+
+
+def test_a_product_role_alone_makes_that_product_visible_and_nothing_else(world):
+    stranger = make_user("stranger")
+    ProductRole.objects.create(product=world.other_record, user=stranger, role="steward")
+    assert list(access.restrict(Product.objects.all(), stranger)) == [world.other_record]
+    assert list(access.visible_spaces(stranger)) == [world.other]
+    assert access.can(stranger, access.VIEW, world.other)
+    assert not access.can(stranger, access.CREATE_PRODUCT, world.other)
+
+
+def test_anonymous_and_inactive_users_get_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+    assert not access.can(AnonymousUser(), access.VIEW, world.record)
+    assert access.restrict(Product.objects.all(), AnonymousUser()).count() == 0
+    world.editor.is_active = False
+    assert not access.can(world.editor, access.VIEW, world.record)
+
+
+def test_organization_members_see_the_directory_but_no_contents(world):
+    assert access.can(world.org_member, access.VIEW_DIRECTORY, world.org)
+    assert list(access.visible_spaces(world.org_member)) == []
+    assert set(access.visible_spaces(world.org_admin)) == {world.lab, world.other}
