@@ -77,3 +77,69 @@ class AISystemType(models.TextChoices):
 class GPAITier(models.TextChoices):
     STANDARD = "standard", "Standard"
     SYSTEMIC_RISK = "systemic_risk", "Systemic risk"
+
+
+class VersionKind(models.TextChoices):
+    RELEASE = "release", "Release"
+    MAJOR = "major", "Major"
+    MINOR = "minor", "Minor"
+    PATCH = "patch", "Patch"
+    MILESTONE = "milestone", "Milestone"
+    ALPHA = "alpha", "Alpha"
+    BETA = "beta", "Beta"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RELEASED = "released", "Released"
+
+
+class ArtifactKind(models.TextChoices):
+    MODEL_BINARY = "model_binary", "Model binary"
+    WEIGHTS = "weights", "Weights"
+    CHECKPOINT = "checkpoint", "Checkpoint"
+    ADAPTER = "adapter", "Adapter"
+    TOKENIZER = "tokenizer", "Tokenizer"
+    PROMPT_BUNDLE = "prompt_bundle", "Prompt bundle"
+    EVAL_REPORT = "eval_report", "Evaluation report"
+    MODEL_CARD = "model_card", "Model card"
+    OTHER = "other", "Other"
+
+
+class UploadStatus(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    EXTERNAL = "external", "External"
+
+
+class Integrity(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    CORRUPTED = "corrupted", "Corrupted"
+    MISSING = "missing", "Missing"
+
+
+class Safety(models.TextChoices):
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_SCANNED = "not_scanned", "Not scanned"
+    SAFE = "safe", "Safe"
+    SUSPICIOUS = "suspicious", "Suspicious"
+    UNSAFE = "unsafe", "Unsafe"
+
+
+class DetectedFormat(models.TextChoices):
+    SAFETENSORS = "safetensors", "safetensors"
+    GGUF = "gguf", "GGUF"
+    ONNX = "onnx", "ONNX"
+    PYTORCH = "pytorch", "PyTorch"
+    PICKLE = "pickle", "Pickle"
+    KERAS = "keras", "Keras"
+    HDF5 = "hdf5", "HDF5"
+    NUMPY = "numpy", "NumPy"
+    JOBLIB = "joblib", "joblib"
+    ZIP = "zip", "ZIP"
+    TAR = "tar", "TAR"
+    JSON = "json", "JSON"
+    YAML = "yaml", "YAML"
+    TEXT = "text", "Text"
+    MARKDOWN = "markdown", "Markdown"
+    PDF = "pdf", "PDF"
+    UNKNOWN = "unknown", "Unknown"

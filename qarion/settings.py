@@ -139,6 +139,49 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
 
+# Artifact storage: the local filesystem under the data directory by default, or an
+# S3-compatible bucket. Staging must sit on the same filesystem as local storage so a
+# completed upload moves into place with a rename.
+QARION_STORAGE = env_str("QARION_STORAGE", "local")
+if QARION_STORAGE == "local":
+    ARTIFACT_ROOT = env_path("QARION_ARTIFACT_ROOT", DATA_DIR / "artifacts")
+    STORAGES["artifacts"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ARTIFACT_ROOT), "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    }
+elif QARION_STORAGE == "s3":
+    STORAGES["artifacts"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("QARION_S3_BUCKET"),
+            "endpoint_url": env_str("QARION_S3_ENDPOINT_URL"),
+            "region_name": env_str("QARION_S3_REGION"),
+            "access_key": env_secret("QARION_S3_ACCESS_KEY_ID"),
+            "secret_key": env_secret("QARION_S3_SECRET_ACCESS_KEY"),
+            "querystring_expire": env_int("QARION_DOWNLOAD_URL_TTL", 300, minimum=10, maximum=7 * 86400),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+    if not STORAGES["artifacts"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("QARION_STORAGE=s3 needs QARION_S3_BUCKET.")
+else:
+    raise ImproperlyConfigured("QARION_STORAGE must be local or s3.")
+
+_MiB = 1024 * 1024
+_GiB = 1024 * _MiB
+QARION_UPLOAD_MAX_SIZE = env_int("QARION_UPLOAD_MAX_SIZE", 50 * _GiB, minimum=1)
+QARION_UPLOAD_CHUNK_SIZE = env_int("QARION_UPLOAD_CHUNK_SIZE", 16 * _MiB, minimum=_MiB, maximum=_GiB)
+QARION_UPLOAD_SESSION_TTL = env_int("QARION_UPLOAD_SESSION_TTL", 86400, minimum=60)
+QARION_UPLOAD_STAGING_DIR = env_path("QARION_UPLOAD_STAGING_DIR", DATA_DIR / "staging")
+# How long an assembly may hold a session before another worker may take it over; the
+# worker renews the lease while it hashes, so only a dead worker lets it run out.
+QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 120, minimum=5)
+# In the embedded shape, uploads up to this size are assembled inside the complete call;
+# larger ones in a background thread so the request does not outlive the server's timeout.
+QARION_INLINE_ASSEMBLY_MAX_SIZE = env_int("QARION_INLINE_ASSEMBLY_MAX_SIZE", 256 * _MiB, minimum=0)
+QARION_ARTIFACT_RETENTION_DAYS = env_int("QARION_ARTIFACT_RETENTION_DAYS", 30, minimum=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "catalog.authentication.BearerTokenAuthentication",
@@ -177,6 +220,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = env_int("QARION_TASK_TIME_LIMIT", 3600, minimum=10)
+CELERY_BEAT_SCHEDULE = {
+    "expire-upload-sessions": {"task": "uploads.tasks.expire_sessions", "schedule": 300.0},
+    "recover-assemblies": {"task": "uploads.tasks.recover_assemblies", "schedule": 60.0},
+    "purge-deleted-artifacts": {"task": "modelrepo.tasks.purge_deleted_artifacts", "schedule": 3600.0},
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "qarion@localhost")

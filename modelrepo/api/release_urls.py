@@ -1,0 +1,4 @@
+"""API routes for versions, training runs and artifacts."""
+
+app_name = "modelrepo-release-api"
+urlpatterns = []
