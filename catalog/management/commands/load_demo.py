@@ -1,0 +1,84 @@
+"""``manage.py load_demo``: the demo organization, its spaces, users and model records.
+
+Everything goes through the services, so the demo has its audit trail like real data.
+Running it again creates nothing new: each object is looked up by slug or username first."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.text import slugify
+
+from catalog import services as catalog_services
+from catalog.management import demo_data
+from catalog.models import Organization, Product, Space
+from modelrepo import services as modelrepo_services
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, spaces, users (password 'demo') and model records. Safe to run again."
+
+    def handle(self, *args, **options):
+        created = {"users": 0, "spaces": 0, "records": 0}
+        with transaction.atomic():
+            users = {name: self._user(name, spec, created) for name, spec in demo_data.USERS.items()}
+            admin = users["admin"]
+            organization = self._organization(admin)
+            spaces = {spec["slug"]: self._space(admin, organization, spec, created) for spec in demo_data.SPACES}
+            for name, (org_role, space_roles, _, _) in demo_data.USERS.items():
+                catalog_services.organization_membership_set(
+                    actor=admin, organization=organization, user=users[name], role=org_role
+                )
+                for space_slug, role in space_roles.items():
+                    catalog_services.space_membership_set(actor=admin, space=spaces[space_slug], user=users[name], role=role)
+            for space_slug, records in demo_data.RECORDS.items():
+                author = users[demo_data.SPACE_AUTHORS[space_slug]]
+                for record in records:
+                    created["records"] += self._record(author, spaces[space_slug], record)
+
+        total = Product.objects.filter(space__organization=organization).count()
+        self.stdout.write(
+            f"Demo data ready: organization {organization.slug}, spaces "
+            f"{', '.join(spaces)}, {total} model records "
+            f"(created now: {created['users']} users, {created['spaces']} spaces, {created['records']} records)."
+        )
+        self.stdout.write(f"Demo logins (password '{demo_data.PASSWORD}'):")
+        for name, (_, _, _, description) in demo_data.USERS.items():
+            self.stdout.write(f"  {name:<6} {description}")
+
+    def _user(self, username, spec, created):
+        _, _, superuser, _ = spec
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            return user
+        user = User.objects.create_user(
+            username=username,
+            email=f"{username}@demo.example.com",
+            password=demo_data.PASSWORD,
+            first_name=username.capitalize(),
+            is_staff=superuser,
+            is_superuser=superuser,
+        )
+        created["users"] += 1
+        return user
+
+    def _organization(self, admin):
+        organization = Organization.objects.filter(slug=demo_data.ORGANIZATION["slug"]).first()
+        if organization is None:
+            organization = catalog_services.organization_create(actor=admin, **demo_data.ORGANIZATION)
+        return organization
+
+    def _space(self, admin, organization, spec, created):
+        space = Space.objects.filter(slug=spec["slug"]).first()
+        if space is None:
+            space = catalog_services.space_create(actor=admin, organization=organization, **spec)
+            created["spaces"] += 1
+        return space
+
+    def _record(self, author, space, record) -> int:
+        data = {key: value for key, value in record.items() if key != "tags"}
+        data["slug"] = slugify(record["name"])
+        if Product.objects.filter(space=space, slug=data["slug"]).exists():
+            return 0
+        modelrepo_services.model_record_create(actor=author, space=space, data=data, tags=record.get("tags"))
+        return 1
