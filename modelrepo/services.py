@@ -1,14 +1,16 @@
 """Writes to model repository records (an AI/ML product plus its model details)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
 from governance import access, audit
-from modelrepo.models import FIELD_GROUPS, ModelDetails
-from qarion.errors import PermissionDenied, ValidationFailed, invalid
+from modelrepo.choices import UploadStatus
+from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
+from qarion.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 
 DETAIL_FIELDS = tuple(field for group in FIELD_GROUPS.values() for field in group)
 PRODUCT_FIELDS = catalog_services.PRODUCT_FIELDS
@@ -95,6 +97,77 @@ def model_record_snapshot(product: Product) -> dict:
     data = catalog_services.product_snapshot(product)
     data.update(_details_snapshot(product.model_details))
     return data
+
+
+# --- Artifacts ---------------------------------------------------------------------------
+
+def check_version_accepts_file(*, version: ModelVersion | None, file_name: str, product: Product) -> None:
+    """Refuse early (before any bytes arrive) what artifact creation would refuse later."""
+    if version is None:
+        return
+    if version.product_id != product.pk:
+        raise invalid({"version_id": ["This version belongs to another record."]})
+    if version.is_released:
+        raise Conflict(
+            f"Version {version.label} is released and immutable; create a new version.", code="version_released"
+        )
+    if Artifact.objects.active().filter(version=version, file_name=file_name).exists():
+        raise Conflict(
+            f"Version {version.label} already has a file named “{file_name}”; delete it first or use another name.",
+            code="duplicate_file_name",
+        )
+
+
+def _lock_pointer(product: Product) -> ModelDetails:
+    # Every change of a current pointer locks the product's details row first, so two
+    # concurrent make-current calls serialise instead of colliding on the constraint.
+    details, _ = ModelDetails.objects.get_or_create(product=product)
+    return ModelDetails.objects.select_for_update().get(pk=details.pk)
+
+
+def _set_current_artifact(product: Product, artifact: Artifact) -> Artifact | None:
+    _lock_pointer(product)
+    previous = Artifact.objects.active().filter(product=product, is_current=True).exclude(pk=artifact.pk).first()
+    if previous is not None:
+        Artifact.objects.filter(pk=previous.pk).update(is_current=False, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            Artifact.objects.filter(pk=artifact.pk).update(is_current=True, updated_at=timezone.now())
+    except IntegrityError:
+        raise Conflict("Another change of the current artifact happened at the same time; try again.") from None
+    artifact.is_current = True
+    return previous
+
+
+def artifact_create_from_upload(*, actor, product: Product, session_id, file_name: str, content_type: str,
+                                size_bytes: int, sha256: str, kind: str, version: ModelVersion | None,
+                                training_run, storage_key: str, detected_format: str, format_details: dict,
+                                safety: str, make_current: bool) -> Artifact:
+    """Record the artifact of a completed upload session (one per session: a retry after a
+    crash finds the row the first attempt created). Runs in the caller's transaction."""
+    from modelrepo import storage
+
+    existing = Artifact.objects.filter(source_session_id=session_id).first()
+    if existing is not None:
+        return existing
+    check_version_accepts_file(version=version, file_name=file_name, product=product)
+    artifact = Artifact(
+        product=product, version=version, training_run=training_run, file_name=file_name, content_type=content_type,
+        size_bytes=size_bytes, sha256=sha256, kind=kind, version_label=version.label if version else "",
+        upload_status=UploadStatus.COMPLETED, uploaded_by=actor, storage_backend=storage.backend_name(),
+        storage_key=storage_key, source_session_id=session_id, detected_format=detected_format,
+        format_details=format_details, integrity="verified", last_verified_at=timezone.now(), safety=safety,
+    )
+    with transaction.atomic():
+        artifact.save(force_insert=True)
+    changes = {"file_name": {"old": None, "new": file_name}, "sha256": {"old": None, "new": sha256},
+               "size_bytes": {"old": None, "new": size_bytes}, "kind": {"old": None, "new": kind},
+               "version": {"old": None, "new": artifact.version_label or None}}
+    if make_current:
+        previous = _set_current_artifact(product, artifact)
+        changes["is_current"] = {"old": previous.file_name if previous else None, "new": file_name}
+    audit.record(actor=actor, action="artifact.uploaded", target=product, changes=changes)
+    return artifact
 
 
 __all__ = ["model_record_create", "model_record_update", "split_fields", "DETAIL_FIELDS", "PRODUCT_FIELDS",

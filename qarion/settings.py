@@ -4,6 +4,7 @@ Every knob is read from the environment (see .env.example); the defaults are the
 shape: SQLite and files under one data directory, Celery tasks run in-process.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -108,6 +109,9 @@ if EMBEDDED:
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Tests use a file, not shared-cache memory: shared-cache locks ignore the busy timeout,
+    # and the concurrency tests need it. One file per process, so parallel runs do not meet.
+    _db["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,7 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["qarion.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "qarion.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 25,

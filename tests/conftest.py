@@ -100,3 +100,14 @@ def client_as(client, world):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness only costs test time here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_file_storage(settings, tmp_path):
+    """Artifact storage and upload staging in a per-test folder on one filesystem."""
+    settings.QARION_UPLOAD_STAGING_DIR = tmp_path / "staging"
+    storages = dict(settings.STORAGES)
+    if storages["artifacts"]["BACKEND"].endswith("FileSystemStorage"):
+        storages["artifacts"] = {**storages["artifacts"],
+                                 "OPTIONS": {**storages["artifacts"]["OPTIONS"], "location": str(tmp_path / "artifacts")}}
+    settings.STORAGES = storages

@@ -27,6 +27,7 @@ class UploadSession(models.Model):
     error = models.JSONField(null=True, blank=True)
     expires_at = models.DateTimeField()
     lease_until = models.DateTimeField(null=True, blank=True)
+    assembly_attempts = models.PositiveSmallIntegerField(default=0)
     artifact = models.OneToOneField(Artifact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     staging_purged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

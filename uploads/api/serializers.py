@@ -1,0 +1,63 @@
+from rest_framework import serializers
+
+from modelrepo.choices import ArtifactKind
+from uploads import services
+from uploads.models import UploadSession
+
+
+class UploadStartSerializer(serializers.Serializer):
+    file_name = serializers.CharField(trim_whitespace=False, max_length=1000)
+    content_type = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    total_size = serializers.IntegerField(help_text="Size of the whole file in bytes.")
+    artifact_kind = serializers.ChoiceField(choices=ArtifactKind.choices)
+    expected_sha256 = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200)
+    version_id = serializers.UUIDField(required=False, allow_null=True)
+    training_run_id = serializers.UUIDField(required=False, allow_null=True)
+    make_current = serializers.BooleanField(required=False, default=False)
+
+
+class UploadCompleteSerializer(serializers.Serializer):
+    expected_sha256 = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200,
+                                            help_text="Overrides the checksum given at start.")
+
+
+class UploadErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class UploadSessionSerializer(serializers.ModelSerializer):
+    version_id = serializers.UUIDField(allow_null=True, read_only=True)
+    training_run_id = serializers.UUIDField(allow_null=True, read_only=True)
+    artifact_id = serializers.UUIDField(allow_null=True, read_only=True)
+    received_chunks = serializers.SerializerMethodField()
+    received_bytes = serializers.SerializerMethodField()
+    error = UploadErrorSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = UploadSession
+        fields = ["id", "status", "file_name", "content_type", "total_size", "artifact_kind", "expected_sha256",
+                  "chunk_size", "total_chunks", "received_chunks", "received_bytes", "expires_at", "version_id",
+                  "training_run_id", "make_current", "artifact_id", "error", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def _received(self, obj):
+        cached = getattr(obj, "_received", None)
+        if cached is None:
+            cached = obj._received = services.received_chunks(obj)
+        return cached
+
+    def get_received_chunks(self, obj) -> list[int]:
+        return self._received(obj)[0]
+
+    def get_received_bytes(self, obj) -> int:
+        return self._received(obj)[1]
+
+
+class ChunkReceiptSerializer(serializers.Serializer):
+    chunk_index = serializers.IntegerField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    received_count = serializers.IntegerField()
+    received_bytes = serializers.IntegerField()

@@ -1,0 +1,148 @@
+"""The upload protocol of API.md: start, chunks, complete, abort, session state."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from governance import access
+from modelrepo.selectors import model_record_get
+from qarion.errors import PermissionDenied
+from uploads import dispatch, services
+from uploads.api.serializers import (
+    ChunkReceiptSerializer,
+    UploadCompleteSerializer,
+    UploadSessionSerializer,
+    UploadStartSerializer,
+)
+from uploads.choices import SessionStatus
+from uploads.models import UploadSession
+
+ERROR = OpenApiResponse(description="Error in the API's error format.")
+
+
+def _editable_product(request, product_id):
+    product = model_record_get(user=request.user, product_id=product_id)
+    if not access.can(request.user, access.EDIT, product):
+        raise PermissionDenied("You can view this record but not upload to it; ask for editor access.")
+    return product
+
+
+def _session(request, product_id, upload_id) -> UploadSession:
+    product = _editable_product(request, product_id)
+    return services.session_get(user=request.user, product=product, session_id=upload_id)
+
+
+class RawBodyParser(BaseParser):
+    """Declares that chunk bodies are raw bytes; the view streams them itself and never
+    asks DRF to parse them."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):  # pragma: no cover - never called
+        raise AssertionError("chunk bodies are streamed by the view")
+
+
+class UploadSessionListView(APIView):
+    @extend_schema(operation_id="upload_sessions_list", responses={200: UploadSessionSerializer(many=True), 403: ERROR, 404: ERROR},
+                   summary="The product's open upload sessions (for resume and the Artifacts tab)")
+    def get(self, request, product_id):
+        product = _editable_product(request, product_id)
+        sessions = list(services.session_list(user=request.user, product=product)[:100])
+        return Response(UploadSessionSerializer(sessions, many=True).data)
+
+    @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer,
+                   responses={201: UploadSessionSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR},
+                   summary="Start an upload session")
+    def post(self, request, product_id):
+        product = _editable_product(request, product_id)
+        body = UploadStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        session = services.session_start(
+            actor=request.user, product=product, file_name=data["file_name"], total_size=data["total_size"],
+            artifact_kind=data["artifact_kind"], content_type=data.get("content_type"),
+            expected_sha256=data.get("expected_sha256"), version_id=data.get("version_id"),
+            training_run_id=data.get("training_run_id"), make_current=data.get("make_current", False),
+        )
+        return Response(UploadSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class UploadSessionDetailView(APIView):
+    @extend_schema(operation_id="upload_sessions_retrieve", responses={200: UploadSessionSerializer, 404: ERROR},
+                   summary="Session state, for resume and polling")
+    def get(self, request, product_id, upload_id):
+        session = _session(request, product_id, upload_id)
+        if session.status == SessionStatus.OPEN:
+            services.expire_if_due(session)
+        return Response(UploadSessionSerializer(session).data)
+
+    @extend_schema(operation_id="upload_sessions_abort", responses={204: None, 404: ERROR, 409: ERROR},
+                   summary="Abort; staged bytes are removed")
+    def delete(self, request, product_id, upload_id):
+        session = _session(request, product_id, upload_id)
+        services.session_abort(actor=request.user, session=session)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UploadChunkView(APIView):
+    parser_classes = [RawBodyParser]
+
+    @extend_schema(
+        operation_id="upload_chunks_put",
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("Content-Length", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("Content-Digest", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                             description="Optional RFC 9530 digest, sha-256=:<base64>:"),
+        ],
+        responses={200: ChunkReceiptSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 411: ERROR},
+        summary="Send one chunk (raw bytes)",
+    )
+    def put(self, request, product_id, upload_id, chunk_index):
+        session = _session(request, product_id, upload_id)
+        receipt = services.chunk_receive(
+            session=session, index_raw=chunk_index, content_length=request.META.get("CONTENT_LENGTH"),
+            content_digest=request.headers.get("Content-Digest"), read=request._request.read,
+        )
+        return Response(ChunkReceiptSerializer(receipt).data)
+
+
+class UploadCompleteView(APIView):
+    @extend_schema(
+        operation_id="upload_sessions_complete", request=UploadCompleteSerializer,
+        responses={200: UploadSessionSerializer, 201: UploadSessionSerializer, 202: UploadSessionSerializer,
+                   400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR},
+        summary="Assemble, checksum and create the artifact",
+    )
+    def post(self, request, product_id, upload_id):
+        session = _session(request, product_id, upload_id)
+        body = UploadCompleteSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        if session.status == SessionStatus.COMPLETED:
+            return Response(UploadSessionSerializer(session).data, status=status.HTTP_200_OK)
+        session = services.session_complete(
+            actor=request.user, session=session, expected_sha256=body.validated_data.get("expected_sha256")
+        )
+        if session.status == SessionStatus.ASSEMBLING and dispatch.assemble(session):
+            session.refresh_from_db()
+        if session.status == SessionStatus.COMPLETED:
+            return Response(UploadSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        if session.status == SessionStatus.OPEN and session.error:
+            error = session.error
+            return Response(
+                {"error": {"code": error["code"], "message": error["message"],
+                           "details": {**error.get("details", {}), "session": UploadSessionSerializer(session).data}}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if session.status == SessionStatus.FAILED:
+            error = session.error or {}
+            return Response(
+                {"error": {"code": error.get("code", "upload_failed"),
+                           "message": error.get("message", "The upload could not be assembled."),
+                           "details": {"session": UploadSessionSerializer(session).data}}},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(UploadSessionSerializer(session).data, status=status.HTTP_202_ACCEPTED)

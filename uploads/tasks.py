@@ -1,0 +1,27 @@
+"""Celery tasks of the upload path: ids in, re-fetch, claim, call a service; safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+
+from uploads import services
+
+
+@shared_task(name="uploads.tasks.assemble", acks_late=True, reject_on_worker_lost=True)
+def assemble(session_id: str) -> None:
+    services.session_assemble(session_id)
+
+
+@shared_task(name="uploads.tasks.expire_sessions")
+def expire_sessions() -> int:
+    return services.expire_sessions()
+
+
+@shared_task(name="uploads.tasks.recover_assemblies")
+def recover_assemblies() -> int:
+    ids = services.recover_assemblies()
+    for session_id in ids:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            services.session_assemble(session_id)
+        else:
+            assemble.delay(str(session_id))
+    return len(ids)
