@@ -5,9 +5,9 @@
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
-# How often `make run` runs the periodic work (expiry, re-enqueue, scrubbing) that beat
-# runs in the other shapes, in seconds.
-PERIODIC_INTERVAL ?= 300
+# How often `make run` runs the periodic work (expiring upload sessions, recovering
+# assemblies, purging deleted files) that Celery beat runs in the other shapes, in seconds.
+PERIODIC_INTERVAL ?= 60
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -58,7 +58,7 @@ run: demo
 	@echo "  Stop with Ctrl-C."
 	@echo ""
 	@if [ -n "$(HAS_PERIODIC)" ]; then \
-		( while sleep $(PERIODIC_INTERVAL); do $(MANAGE) run_periodic || true; done ) & \
+		$(MANAGE) run_periodic --every $(PERIODIC_INTERVAL) & \
 		periodic=$$!; trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
 	fi; \
 	DEBUG=true $(MANAGE) runserver --noreload 127.0.0.1:$(PORT)
