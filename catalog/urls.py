@@ -1,2 +1,10 @@
+from django.urls import path
+
+from catalog import views
+
 app_name = "catalog"
-urlpatterns = []
+urlpatterns = [
+    path("o/<slug:org_slug>/spaces/", views.space_directory, name="space_directory"),
+    path("settings/tokens/", views.token_list, name="token_list"),
+    path("settings/tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,71 @@
+"""Shape validation for the catalog pages; the services enforce the rules."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from catalog.choices import TokenScope
+
+
+class ServiceFormMixin:
+    """Bootstrap's invalid state on fields with errors, and a service's ValidationFailed put
+    where a person sees it: field messages on the fields, anything not on the form (a limit,
+    a rule across fields) as a form-wide error."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                if "is-invalid" not in css.split():
+                    widget.attrs["class"] = f"{css} is-invalid".strip()
+
+    def add_service_errors(self, exc) -> None:
+        details = exc.details or {}
+        unplaced = not details
+        for field, messages in details.items():
+            messages = messages if isinstance(messages, (list, tuple)) else [messages]
+            if field in self.fields:
+                for message in messages:
+                    self.add_error(field, str(message))
+            elif field in ("non_field_errors", "__all__"):
+                for message in messages:
+                    self.add_error(None, str(message))
+            else:
+                unplaced = True
+        if unplaced:
+            self.add_error(None, exc.message)
+
+
+class ApiTokenForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Name", help_text="What the token is for, such as “CI pipeline”.",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices, initial=TokenScope.READ, label="Scope",
+        help_text="Read tokens can list and download; write tokens can also create, change and upload.",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    expires_at = forms.DateField(
+        required=False, label="Expires on",
+        help_text="Optional. The token stops working at the end of this day (UTC).",
+        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),
+    )
+
+    def expiry(self) -> datetime.datetime | None:
+        """The end of the chosen day, as the moment the service stores."""
+        day = self.cleaned_data.get("expires_at")
+        if day is None:
+            return None
+        return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
+
+
+def token_status(token) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        return "expired"
+    return "active"
