@@ -235,6 +235,33 @@ def test_a_record_without_saved_details_shows_the_defaults(world, api_as):
     assert body["risk_classification"] == "unclassified"
 
 
+def test_the_summary_shows_the_version_count_current_version_and_current_artifact(world, api_as):
+    from modelrepo.models import Artifact, ModelVersion
+
+    ModelVersion.objects.create(product=world.record, label="1.0.0")
+    current = ModelVersion.objects.create(product=world.record, label="1.1.0", kind="minor")
+    ModelDetails.objects.filter(product=world.record).update(current_version=current)
+    artifact = Artifact.objects.create(
+        product=world.record, version=current, file_name="model.safetensors", size_bytes=1234, sha256="a" * 64,
+        kind="weights", upload_status="completed", detected_format="safetensors", is_current=True,
+    )
+    Artifact.objects.create(product=world.record, file_name="old.bin", size_bytes=1, sha256="b" * 64,
+                            upload_status="completed", deleted_at=timezone.now())
+    client = api_as("viewer")
+    summary = client.get(record_url(world.record)).json()["summary"]
+    assert summary == {
+        "version_count": 2,
+        "current_version": {"id": str(current.pk), "label": "1.1.0", "kind": "minor", "status": "draft"},
+        "current_artifact": {
+            "id": str(artifact.pk), "file_name": "model.safetensors", "kind": "weights",
+            "content_type": "application/octet-stream", "detected_format": "safetensors", "sha256": "a" * 64,
+            "size_bytes": 1234,
+        },
+    }
+    assert client.get(SPACE_LIST.format("lab")).json()["results"][0]["summary"] == summary
+    assert client.get(ORG_LIST.format("acme")).json()["results"][0]["summary"] == summary
+
+
 # --- Create -----------------------------------------------------------------------------
 
 def test_create_takes_product_and_details_fields_side_by_side(world, api_as):
