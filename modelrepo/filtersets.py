@@ -23,6 +23,15 @@ class CommaSeparatedMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 
 class CommaSeparatedCharField(forms.CharField):
+    """Free text values from repeated parameters and/or comma-separated lists."""
+
+    class Widget(forms.TextInput):
+        def value_from_datadict(self, data, files, name):
+            values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+            return ",".join(v for v in values if v)
+
+    widget = Widget
+
     def clean(self, value):
         value = super().clean(value)
         return [part.strip() for part in value.split(",") if part.strip()] if value else []

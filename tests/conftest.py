@@ -81,7 +81,8 @@ def api_as(world):
     def _client(username, scope="write"):
         client = APIClient()
         user = world.users[username]
-        _, secret = catalog_services.api_token_create(actor=user, name=f"test-{scope}", scope=scope)
+        name = f"test-{scope}-{user.api_tokens.count() + 1}"
+        _, secret = catalog_services.api_token_create(actor=user, name=name, scope=scope)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
         return client
     return _client

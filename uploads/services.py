@@ -331,17 +331,17 @@ def _renew(session_id, lease: dict) -> None:
         lease["until"] = new_until
 
 
-def _settle(session_id, lease_until, **fields) -> bool:
+def _settle(session_id, held_until, **fields) -> bool:
     """Write the outcome only while the lease is still ours."""
     return bool(
-        UploadSession.objects.filter(pk=session_id, status=SessionStatus.ASSEMBLING, lease_until=lease_until).update(
+        UploadSession.objects.filter(pk=session_id, status=SessionStatus.ASSEMBLING, lease_until=held_until).update(
             updated_at=timezone.now(), **fields
         )
     )
 
 
-def _fail(session_id, lease_until, code: str, message: str, details: dict | None = None) -> None:
-    if _settle(session_id, lease_until, status=SessionStatus.FAILED, lease_until=None,
+def _fail(session_id, held_until, code: str, message: str, details: dict | None = None) -> None:
+    if _settle(session_id, held_until, status=SessionStatus.FAILED, lease_until=None,
                error={"code": code, "message": message, "details": details or {}}):
         staging.remove(session_id)
 
