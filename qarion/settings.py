@@ -224,9 +224,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = env_int("QARION_TASK_TIME_LIMIT", 3600, minimum=10)
+CELERY_TASK_DEFAULT_QUEUE = env_str("QARION_TASK_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "expire-upload-sessions": {"task": "uploads.tasks.expire_sessions", "schedule": 300.0},
-    "recover-assemblies": {"task": "uploads.tasks.recover_assemblies", "schedule": 60.0},
+    "recover-assemblies": {
+        "task": "uploads.tasks.recover_assemblies",
+        "schedule": float(env_int("QARION_RECOVERY_INTERVAL", 60, minimum=1)),
+    },
     "purge-deleted-artifacts": {"task": "modelrepo.tasks.purge_deleted_artifacts", "schedule": 3600.0},
 }
 
