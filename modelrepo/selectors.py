@@ -1,11 +1,13 @@
 """Reads of model repository records, always restricted by the access policy."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Organization, Product, Space
 from governance import access
+from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
 from qarion.errors import NotFound
 
 
@@ -27,10 +29,127 @@ def model_record_get(*, user, product_id) -> Product:
         raise NotFound("No model record with this id exists, or you cannot see it.") from None
 
 
+CURRENT_VERSION_FIELDS = ("id", "label", "kind", "status")
+CURRENT_ARTIFACT_FIELDS = ("id", "file_name", "kind", "content_type", "detected_format", "sha256", "size_bytes")
+
+
 def repository_summary(product: Product) -> dict:
-    """Version count, current version and current artifact of a record. Versions and
-    artifacts arrive with the upload work; until then a record has none."""
-    return {"version_count": 0, "current_version": None, "current_artifact": None}
+    """Version count, current version and current artifact of a record:
+    ``{"version_count", "current_version": {id, label, kind, status} | None,
+    "current_artifact": {id, file_name, kind, content_type, detected_format, sha256, size_bytes} | None}``.
+
+    Uses the summary ``attach_summaries`` put on the product when there is one (list pages),
+    otherwise reads it (three small queries)."""
+    attached = product.__dict__.get("repository_summary")
+    if attached is not None:
+        return attached
+    current_version = (
+        ModelDetails.objects.filter(product_id=product.pk, current_version__isnull=False)
+        .values(*(f"current_version__{f}" for f in CURRENT_VERSION_FIELDS))
+        .first()
+    )
+    current_artifact = (
+        Artifact.objects.active().filter(product_id=product.pk, is_current=True).values(*CURRENT_ARTIFACT_FIELDS).first()
+    )
+    return {
+        "version_count": ModelVersion.objects.filter(product_id=product.pk).count(),
+        "current_version": _strip_prefix(current_version, "current_version__") if current_version else None,
+        "current_artifact": current_artifact,
+    }
+
+
+def attach_summaries(products) -> None:
+    """Set ``product.repository_summary`` on every product of a page in two queries whatever
+    the page size (version counts and current versions in one, current artifacts in the
+    other), so list pages and list endpoints stay at a bounded query count."""
+    products = list(products)
+    if not products:
+        return
+    ids = [p.pk for p in products]
+    version_count = (
+        ModelVersion.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id")
+        .annotate(n=Count("pk")).values("n")
+    )
+    rows = (
+        Product.objects.filter(pk__in=ids)
+        .annotate(version_count=Coalesce(Subquery(version_count), 0))
+        .values("pk", "version_count", *(f"model_details__current_version__{f}" for f in CURRENT_VERSION_FIELDS))
+    )
+    by_product = {}
+    for row in rows:
+        current = _strip_prefix(row, "model_details__current_version__")
+        by_product[row["pk"]] = {
+            "version_count": row["version_count"],
+            "current_version": current if current["id"] is not None else None,
+            "current_artifact": None,
+        }
+    artifacts = Artifact.objects.active().filter(product_id__in=ids, is_current=True).values(
+        "product_id", *CURRENT_ARTIFACT_FIELDS
+    )
+    for row in artifacts:
+        product_id = row.pop("product_id")
+        if product_id in by_product:
+            by_product[product_id]["current_artifact"] = row
+    empty = {"version_count": 0, "current_version": None, "current_artifact": None}
+    for product in products:
+        product.repository_summary = by_product.get(product.pk, dict(empty))
+
+
+def _strip_prefix(row: dict, prefix: str) -> dict:
+    return {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+# --- Versions ----------------------------------------------------------------------------
+
+def _not_found(what: str) -> NotFound:
+    return NotFound(f"No {what} with this id exists on this record, or you cannot see it.")
+
+
+def version_list(*, product: Product) -> QuerySet:
+    """The record's versions, oldest first (labels are free-form, so order is creation order)."""
+    return ModelVersion.objects.filter(product=product).select_related("created_by", "released_by").order_by(
+        "created_at", "id"
+    )
+
+
+def version_get(*, product: Product, version_id) -> ModelVersion:
+    """A version of ``product`` (the caller has already looked the product up through
+    ``model_record_get``); a version of another record is not found."""
+    try:
+        return version_list(product=product).get(pk=version_id)
+    except (ModelVersion.DoesNotExist, ValidationError, ValueError):
+        raise _not_found("version") from None
+
+
+def version_history(*, product: Product) -> QuerySet:
+    """Every move of the current-version pointer, newest first."""
+    return CurrentVersionChange.objects.filter(product=product).select_related("changed_by").order_by("-created_at", "-id")
+
+
+def current_version_id(product: Product):
+    return ModelDetails.objects.filter(product_id=product.pk).values_list("current_version_id", flat=True).first()
+
+
+# --- Artifacts ---------------------------------------------------------------------------
+
+def artifact_list(*, product: Product, kind=None, version_id=None, is_current=None) -> QuerySet:
+    """The record's active (not deleted) artifacts, newest first. ``kind`` may be a list."""
+    qs = Artifact.objects.active().filter(product=product).select_related("uploaded_by")
+    if kind:
+        qs = qs.filter(kind__in=[kind] if isinstance(kind, str) else kind)
+    if version_id is not None:
+        qs = qs.filter(version_id=version_id)
+    if is_current is not None:
+        qs = qs.filter(is_current=is_current)
+    return qs.order_by("-created_at", "-id")
+
+
+def artifact_get(*, product: Product, artifact_id) -> Artifact:
+    """An active artifact of ``product``; deleted ones and those of other records are not found."""
+    try:
+        return artifact_list(product=product).select_related("product__space__organization").get(pk=artifact_id)
+    except (Artifact.DoesNotExist, ValidationError, ValueError):
+        raise _not_found("artifact") from None
 
 
 def summary_counts(queryset: QuerySet) -> dict:

@@ -1,0 +1,232 @@
+"""Serving an artifact's bytes.
+
+Local files stream without being read into memory: a full download is a ``FileResponse``
+on the open file (it keeps ``fileno()``, so gunicorn can hand it to ``sendfile``), a range is
+a generator reading fixed-size pieces from an offset. Object storage answers 302 to a
+short-lived presigned URL; an external reference answers 302 to its URI when that is
+http(s) (the server never fetches it). Conditional requests: ``If-None-Match`` with the
+ETag answers 304; ``If-Range`` that does not match the ETag turns a range request into a
+full one.
+
+Ranges: one ``bytes=a-b``, ``a-`` or ``-n`` range answers 206 with ``Content-Range``; an
+unsatisfiable one 416 with ``Content-Range: bytes */<size>``. Several ranges in one header
+are answered with the whole file (200), which RFC 9110 allows (a server may ignore Range);
+so is a header this server does not understand.
+
+Auditing: one ``artifact.downloaded`` event per download. A client that resumes or fetches
+in parallel sends several range requests for one download, so only a request that starts
+at byte 0 (no range, or a range from 0) counts; 304, 416, HEAD and errors never do."""
+
+import base64
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from modelrepo import artifacts as artifact_services
+from modelrepo import storage
+from modelrepo.artifacts import REDIRECT_SCHEMES
+from modelrepo.choices import UploadStatus
+from modelrepo.models import Artifact
+from qarion.errors import Conflict, NotFound
+
+READ_SIZE = 1024 * 1024  # bytes per read when streaming a range (and per read without sendfile)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_SAFE_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;[^\r\n\x00]*)?\Z")
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The single byte range ``header`` asks for within a file of ``size`` bytes; None when
+    the whole file is to be sent (no header, several ranges, or a header this server does
+    not understand). Raises RangeNotSatisfiable for a range that lies outside the file."""
+    if not header or "," in header:
+        return None
+    match = _RANGE.match(header)
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # suffix: the last n bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable
+        return ByteRange(max(size - suffix, 0), size - 1)
+    start = int(first)
+    if last != "" and int(last) < start:
+        return None  # syntactically invalid: ignored, as RFC 9110 asks
+    if start >= size:
+        raise RangeNotSatisfiable
+    end = min(int(last), size - 1) if last != "" else size - 1
+    return ByteRange(start, end)
+
+
+def etag_of(artifact: Artifact) -> str:
+    return f'"{artifact.sha256}"'
+
+
+def repr_digest_of(artifact: Artifact) -> str:
+    return "sha-256=:" + base64.b64encode(bytes.fromhex(artifact.sha256)).decode() + ":"
+
+
+def _etag_in(header: str, etag: str) -> bool:
+    """Weak comparison, as If-None-Match uses."""
+    if header.strip() == "*":
+        return True
+    tags = [t.strip() for t in header.split(",")]
+    return any((t[2:] if t.startswith("W/") else t) == etag for t in tags)
+
+
+def _media_type(artifact: Artifact) -> str:
+    value = artifact.content_type or ""
+    return value if _SAFE_MEDIA_TYPE.match(value) else "application/octet-stream"
+
+
+def _common_headers(response: HttpResponse, artifact: Artifact) -> HttpResponse:
+    response["ETag"] = etag_of(artifact)
+    response["Repr-Digest"] = repr_digest_of(artifact)
+    response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Authorised content: private caches only, and revalidate (a 304 costs one request).
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _file_headers(response: HttpResponse, artifact: Artifact, length: int) -> HttpResponse:
+    _common_headers(response, artifact)
+    response["Content-Type"] = _media_type(artifact)
+    response["Content-Length"] = str(length)
+    response["Content-Disposition"] = content_disposition_header(True, artifact.file_name)
+    # Even if a browser were to render it, the file runs no script and loads nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _read_range(handle, start: int, length: int):
+    handle.seek(start)
+    remaining = length
+    while remaining > 0:
+        piece = handle.read(min(READ_SIZE, remaining))
+        if not piece:  # the file shrank under us: stop rather than loop
+            break
+        remaining -= len(piece)
+        yield piece
+
+
+def _starts_at_zero(request, size: int) -> bool:
+    try:
+        byte_range = parse_range(request.headers.get("Range"), size)
+    except RangeNotSatisfiable:
+        return False
+    return byte_range is None or byte_range.start == 0
+
+
+def _audit(request, artifact: Artifact, delivery: str, byte_range: ByteRange | None = None) -> None:
+    if request.method != "GET":
+        return
+    label = f"bytes={byte_range.start}-{byte_range.end}" if byte_range is not None else None
+    artifact_services.artifact_record_download(actor=request.user, artifact=artifact, delivery=delivery,
+                                               byte_range=label)
+
+
+def _redirect(request, artifact: Artifact, url: str, delivery: str) -> HttpResponse:
+    if _starts_at_zero(request, artifact.size_bytes):
+        _audit(request, artifact, delivery)
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"  # the target may be a short-lived signed URL
+    response["ETag"] = etag_of(artifact)
+    response["Repr-Digest"] = repr_digest_of(artifact)
+    return response
+
+
+def _external(request, artifact: Artifact) -> HttpResponse:
+    uri = artifact.external_uri
+    if urlsplit(uri).scheme.lower() not in REDIRECT_SCHEMES:
+        raise Conflict(
+            f"This artifact is stored outside the repository at {uri}; fetch it from there with a client for that "
+            "storage.",
+            code="artifact_external", details={"uri": uri},
+        )
+    return _redirect(request, artifact, uri, "external_redirect")
+
+
+def _object_storage(request, artifact: Artifact, store) -> HttpResponse:
+    params = {"ResponseContentDisposition": content_disposition_header(True, artifact.file_name),
+              "ResponseContentType": _media_type(artifact)}
+    try:
+        url = store.url(artifact.storage_key, parameters=params)
+    except TypeError:  # a storage whose url() takes no parameters
+        url = store.url(artifact.storage_key)
+    return _redirect(request, artifact, url, "storage_redirect")
+
+
+def _bytes_missing(artifact: Artifact) -> NotFound:
+    artifact_services.artifact_mark_bytes_missing(artifact=artifact)
+    return NotFound(
+        "The stored bytes of this artifact are missing; ask an administrator to restore them, or upload the file again.",
+        code="artifact_bytes_missing", details={"artifact_id": str(artifact.pk)},
+    )
+
+
+def download_response(request, artifact: Artifact) -> HttpResponse:
+    """The response for GET (or HEAD) of ``artifact``'s download, which the caller may view."""
+    if artifact.upload_status == UploadStatus.EXTERNAL or artifact.external_uri:
+        return _external(request, artifact)
+    store = storage.artifact_storage()
+    if not isinstance(store, FileSystemStorage):
+        return _object_storage(request, artifact, store)
+    try:
+        path = storage.local_path(artifact.storage_key)
+        handle = open(path, "rb")
+    except (OSError, ValueError):  # missing, a directory, or a key outside the storage root
+        raise _bytes_missing(artifact) from None
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and _etag_in(if_none_match, etag_of(artifact)):
+            handle.close()
+            return _common_headers(HttpResponse(status=304), artifact)
+        range_header = request.headers.get("Range")
+        if_range = request.headers.get("If-Range")
+        if if_range and if_range.strip() != etag_of(artifact):
+            range_header = None  # the client's partial copy is of another file: send it all
+        try:
+            byte_range = parse_range(range_header, size)
+        except RangeNotSatisfiable:
+            handle.close()
+            response = _common_headers(HttpResponse(status=416), artifact)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        if byte_range is None:
+            response = FileResponse(handle, status=200)
+            response.block_size = READ_SIZE
+            _file_headers(response, artifact, size)
+        else:
+            response = StreamingHttpResponse(_read_range(handle, byte_range.start, byte_range.length), status=206)
+            response._resource_closers.append(handle.close)
+            _file_headers(response, artifact, byte_range.length)
+            response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
+        if byte_range is None or byte_range.start == 0:
+            _audit(request, artifact, "local", byte_range)
+    except BaseException:
+        handle.close()
+        raise
+    return response
