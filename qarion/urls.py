@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1.0/", include("qarion.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("modelrepo.urls_training")),
     path("", include("catalog.urls")),
     path("", include("modelrepo.urls")),
 ]

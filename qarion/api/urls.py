@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("modelrepo.api.urls")),
+    path("", include("modelrepo.api.training_urls")),
     path("", include("modelrepo.api.release_urls")),
     path("", include("uploads.api.urls")),
 ]

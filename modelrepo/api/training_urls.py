@@ -1,0 +1,5 @@
+"""API routes for training runs and version comparison."""
+
+app_name = "training-api"
+
+urlpatterns = []

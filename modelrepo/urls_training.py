@@ -1,0 +1,5 @@
+"""Pages for training runs and version comparison."""
+
+app_name = "training"
+
+urlpatterns = []
