@@ -209,6 +209,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1\.0",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "VersionKindEnum": "modelrepo.choices.VersionKind",
+        "VersionStatusEnum": "modelrepo.choices.VersionStatus",
+        "ArtifactKindEnum": "modelrepo.choices.ArtifactKind",
+        "UploadSessionStatusEnum": "uploads.choices.SessionStatus",
+        "ApiTokenStatusEnum": ["active", "revoked", "expired"],
+    },
 }
 
 # Celery: no broker means the embedded shape, where tasks run in-process.

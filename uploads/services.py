@@ -152,7 +152,8 @@ def session_get(*, user, product: Product, session_id) -> UploadSession:
 
 
 def session_list(*, user, product: Product, statuses=(SessionStatus.OPEN, SessionStatus.ASSEMBLING)):
-    qs = UploadSession.objects.filter(product=product, status__in=statuses).order_by("-created_at")
+    qs = (UploadSession.objects.filter(product=product, status__in=statuses)
+          .select_related("artifact__uploaded_by").order_by("-created_at"))
     if not access.can(user, access.VIEW_OTHERS_SESSIONS, product):
         qs = qs.filter(created_by=user)
     return qs

@@ -87,6 +87,8 @@ def test_a_whole_upload_creates_one_artifact_with_the_servers_checksum(uploader)
     assert body["status"] == "completed"
     artifact = Artifact.objects.get(pk=body["artifact_id"])
     assert artifact.sha256 == hashlib.sha256(data).hexdigest()
+    assert body["artifact"]["sha256"] == artifact.sha256 and body["artifact"]["id"] == str(artifact.pk)
+    assert body["artifact"]["download_url"].endswith(f"/model-artifacts/{artifact.pk}/download")
     assert artifact.size_bytes == len(data)
     assert artifact.file_name == "weights.bin" and artifact.upload_status == "completed"
     assert not staging.staging_path(UploadSession.objects.get().id).exists()

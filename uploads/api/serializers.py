@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from modelrepo.api.release_serializers import ArtifactSerializer
 from modelrepo.choices import ArtifactKind
 from uploads import services
 from uploads.models import UploadSession
@@ -34,12 +35,13 @@ class UploadSessionSerializer(serializers.ModelSerializer):
     received_chunks = serializers.SerializerMethodField()
     received_bytes = serializers.SerializerMethodField()
     error = UploadErrorSerializer(allow_null=True, read_only=True)
+    artifact = ArtifactSerializer(allow_null=True, read_only=True, help_text="The created artifact, once completed.")
 
     class Meta:
         model = UploadSession
         fields = ["id", "status", "file_name", "content_type", "total_size", "artifact_kind", "expected_sha256",
                   "chunk_size", "total_chunks", "received_chunks", "received_bytes", "expires_at", "version_id",
-                  "training_run_id", "make_current", "artifact_id", "error", "created_at", "updated_at"]
+                  "training_run_id", "make_current", "artifact_id", "artifact", "error", "created_at", "updated_at"]
         read_only_fields = fields
 
     def _received(self, obj):

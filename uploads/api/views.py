@@ -51,7 +51,7 @@ class UploadSessionListView(APIView):
     def get(self, request, product_id):
         product = _editable_product(request, product_id)
         sessions = list(services.session_list(user=request.user, product=product)[:100])
-        return Response(UploadSessionSerializer(sessions, many=True).data)
+        return Response(UploadSessionSerializer(sessions, many=True, context={"request": request}).data)
 
     @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer,
                    responses={201: UploadSessionSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR},
@@ -67,7 +67,7 @@ class UploadSessionListView(APIView):
             expected_sha256=data.get("expected_sha256"), version_id=data.get("version_id"),
             training_run_id=data.get("training_run_id"), make_current=data.get("make_current", False),
         )
-        return Response(UploadSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class UploadSessionDetailView(APIView):
@@ -77,7 +77,7 @@ class UploadSessionDetailView(APIView):
         session = _session(request, product_id, upload_id)
         if session.status == SessionStatus.OPEN:
             services.expire_if_due(session)
-        return Response(UploadSessionSerializer(session).data)
+        return Response(UploadSessionSerializer(session, context={"request": request}).data)
 
     @extend_schema(operation_id="upload_sessions_abort", responses={204: None, 404: ERROR, 409: ERROR},
                    summary="Abort; staged bytes are removed")
@@ -122,19 +122,19 @@ class UploadCompleteView(APIView):
         body = UploadCompleteSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         if session.status == SessionStatus.COMPLETED:
-            return Response(UploadSessionSerializer(session).data, status=status.HTTP_200_OK)
+            return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_200_OK)
         session = services.session_complete(
             actor=request.user, session=session, expected_sha256=body.validated_data.get("expected_sha256")
         )
         if session.status == SessionStatus.ASSEMBLING and dispatch.assemble(session):
             session.refresh_from_db()
         if session.status == SessionStatus.COMPLETED:
-            return Response(UploadSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+            return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
         if session.status == SessionStatus.OPEN and session.error:
             error = session.error
             return Response(
                 {"error": {"code": error["code"], "message": error["message"],
-                           "details": {**error.get("details", {}), "session": UploadSessionSerializer(session).data}}},
+                           "details": {**error.get("details", {}), "session": UploadSessionSerializer(session, context={"request": request}).data}}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if session.status == SessionStatus.FAILED:
@@ -142,7 +142,7 @@ class UploadCompleteView(APIView):
             return Response(
                 {"error": {"code": error.get("code", "upload_failed"),
                            "message": error.get("message", "The upload could not be assembled."),
-                           "details": {"session": UploadSessionSerializer(session).data}}},
+                           "details": {"session": UploadSessionSerializer(session, context={"request": request}).data}}},
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(UploadSessionSerializer(session).data, status=status.HTTP_202_ACCEPTED)
+        return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
