@@ -3,6 +3,8 @@ Dockerfile, .env.example, the Makefile, the CI script and the README; and the he
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,6 +130,27 @@ def test_the_ci_script_is_strict_and_executable():
     assert os.access(path, os.X_OK)
     assert "set -euo pipefail" in text
     assert "QARION_INTEGRATION=1" in text and "QARION_REQUIRE_BROWSER=1" in text
+
+
+def test_static_files_collect_into_the_manifest_the_pages_resolve_against(tmp_path, client, world, settings):
+    # What the container image does at build time: hashed names, compressed copies, a manifest.
+    static_root = tmp_path / "static"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")}
+    env.update(QARION_DATA_DIR=str(tmp_path / "data"), QARION_STATIC_ROOT=str(static_root), QARION_STATIC_MANIFEST="true")
+    collect = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert collect.returncode == 0, collect.stderr[-3000:]
+    assert (static_root / "staticfiles.json").exists()
+
+    settings.STATIC_ROOT = static_root
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    login_page = client.get("/accounts/login/")
+    assert login_page.status_code == 200
+    assert re.search(r"/static/[^\"']+\.[0-9a-f]{12}\.(css|js|svg)", login_page.content.decode())
+    client.force_login(world.editor)
+    assert client.get(f"/s/{world.lab.slug}/models/").status_code == 200
+    assert client.get(f"/models/{world.record.pk}/").status_code == 200
 
 
 # --- /health/ ---------------------------------------------------------------------------------
