@@ -1,6 +1,8 @@
 """Shape validation for the model record pages; the services enforce the domain rules."""
 
+import copy
 import json
+from urllib.parse import unquote, urlsplit
 
 from django import forms
 from django.db import models
@@ -9,6 +11,7 @@ from django.forms.fields import InvalidJSONInput
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.forms import ServiceFormMixin
 from catalog.models import Product
+from modelrepo.choices import ArtifactKind, VersionKind
 from modelrepo.models import FIELD_GROUPS, ModelDetails
 
 CATALOG_GROUP = "Catalog"
@@ -173,3 +176,134 @@ def record_initial(product: Product, details: ModelDetails | None) -> dict:
         for name in group:
             initial[name] = getattr(details, name)
     return initial
+
+
+# --- Versions and artifacts ----------------------------------------------------------------
+
+VERSION_HELP_TEXTS = {
+    "label": "Free-form and unique in this record, for example 1.4.0.",
+    "release_notes": "Markdown. Shown in the version list.",
+    "commit_sha": "7 to 64 hexadecimal characters.",
+    "metrics": 'A JSON object of metric names to values, for example {"f1": 0.91, "auc": 0.95}.',
+}
+
+
+def _renamed(exc, names: dict):
+    """``exc`` with the service's field names in ``details`` turned into this form's names."""
+    renamed = copy.copy(exc)
+    renamed.details = {names.get(key, key): value for key, value in (exc.details or {}).items()}
+    return renamed
+
+
+def _style_all(form: forms.Form) -> None:
+    for name, field in form.fields.items():
+        _style(field, name)
+
+
+class VersionForm(ServiceFormMixin, forms.Form):
+    """The release fields of a version. ``training_runs`` are the record's runs to choose from."""
+
+    label = forms.CharField(max_length=100, label="Label", help_text=VERSION_HELP_TEXTS["label"])
+    kind = forms.ChoiceField(choices=VersionKind.choices, initial=VersionKind.RELEASE, label="Kind")
+    release_date = forms.DateField(required=False, label="Release date",
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    git_tag = forms.CharField(required=False, max_length=200, label="Git tag")
+    commit_sha = forms.CharField(required=False, max_length=64, label="Commit SHA", help_text=VERSION_HELP_TEXTS["commit_sha"])
+    training_run = forms.ChoiceField(required=False, label="Training run")
+    release_notes = forms.CharField(required=False, max_length=100_000, strip=False, label="Release notes",
+                                    help_text=VERSION_HELP_TEXTS["release_notes"], widget=forms.Textarea(attrs={"rows": 8}))
+    metrics = JSONObjectField(required=False, label="Metrics", help_text=VERSION_HELP_TEXTS["metrics"],
+                              widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, training_runs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        runs = [(str(run.pk), run.name) for run in training_runs]
+        if runs:
+            self.fields["training_run"].choices = [("", "None"), *runs]
+        else:
+            del self.fields["training_run"]
+        _style_all(self)
+        self.fields["metrics"].widget.attrs["class"] += " font-monospace"
+
+    def version_data(self, *, only_changed: bool = False) -> dict:
+        """The fields for ``versions.version_create`` / ``version_update``."""
+        names = [n for n in self.fields if not only_changed or n in self.changed_data]
+        data = {}
+        for name in names:
+            value = self.cleaned_data[name]
+            if name == "training_run":
+                data["training_run_id"] = value or None
+            elif name == "metrics":
+                data["metrics"] = value if value is not None else {}
+            else:
+                data[name] = value
+        return data
+
+    def add_service_errors(self, exc) -> None:
+        super().add_service_errors(_renamed(exc, {"training_run_id": "training_run"}))
+
+
+def version_initial(version) -> dict:
+    return {
+        "label": version.label, "kind": version.kind, "release_notes": version.release_notes,
+        "release_date": version.release_date, "git_tag": version.git_tag, "commit_sha": version.commit_sha,
+        "metrics": version.metrics or None, "training_run": str(version.training_run_id or ""),
+    }
+
+
+class ReasonForm(forms.Form):
+    """Why the current pointer moves; kept in the history and the audit log."""
+
+    reason = forms.CharField(required=False, max_length=2000, label="Reason",
+                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                           "placeholder": "Reason (optional)"}))
+
+
+class ArtifactReferenceForm(ServiceFormMixin, forms.Form):
+    """A file stored elsewhere: the server records the URI and never fetches it."""
+
+    uri = forms.CharField(max_length=2000, label="URI",
+                          help_text="Where the file is, for example https://models.example.com/model.gguf or s3://bucket/key.")
+    file_name = forms.CharField(required=False, max_length=255, label="File name",
+                                help_text="Left empty, the last part of the URI.")
+    size_bytes = forms.IntegerField(min_value=1, label="Size (bytes)")
+    sha256 = forms.RegexField(regex=r"^\s*[0-9a-fA-F]{64}\s*$", label="SHA-256",
+                              help_text="64 hexadecimal characters.",
+                              error_messages={"invalid": "Give the SHA-256 of the file as 64 hexadecimal characters."})
+    kind = forms.ChoiceField(choices=ArtifactKind.choices, initial=ArtifactKind.OTHER, label="Kind")
+    version = forms.ChoiceField(required=False, label="Version", help_text="A draft version of this record, or none.")
+    content_type = forms.CharField(required=False, max_length=255, label="Content type",
+                                   help_text="Left empty, application/octet-stream.")
+    make_current = forms.BooleanField(required=False, label="Make it the current artifact")
+
+    def __init__(self, *args, versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.versions = {str(version.pk): version for version in versions}
+        self.fields["version"].choices = [("", "None"), *((pk, v.label) for pk, v in self.versions.items())]
+        _style_all(self)
+        self.fields["sha256"].widget.attrs["class"] += " font-monospace"
+
+    def clean_sha256(self) -> str:
+        return self.cleaned_data["sha256"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file_name") and cleaned.get("uri"):
+            path = urlsplit(cleaned["uri"].strip()).path.rstrip("/")
+            name = unquote(path.rsplit("/", 1)[-1]) if path else ""
+            if not name:
+                self.add_error("file_name", "The URI does not end in a file name; give one.")
+            cleaned["file_name"] = name
+        return cleaned
+
+    def reference_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "file_name": data["file_name"], "uri": data["uri"].strip(), "size_bytes": data["size_bytes"],
+            "sha256": data["sha256"], "kind": data["kind"],
+            "content_type": data["content_type"] or "application/octet-stream",
+            "version": self.versions.get(data["version"]), "make_current": data["make_current"],
+        }
+
+    def add_service_errors(self, exc) -> None:
+        super().add_service_errors(_renamed(exc, {"version_id": "version"}))

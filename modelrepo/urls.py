@@ -3,11 +3,21 @@ from django.urls import path
 from modelrepo import views
 
 app_name = "modelrepo"
+_RECORD = "models/<uuid:product_id>"
 urlpatterns = [
     path("o/<slug:org_slug>/models/", views.OrganizationModelListView.as_view(), name="org_model_list"),
     path("s/<slug:space_slug>/models/", views.SpaceModelListView.as_view(), name="space_model_list"),
     path("s/<slug:space_slug>/models/new/", views.ModelRecordCreateView.as_view(), name="model_create"),
-    path("models/<uuid:product_id>/", views.ModelRecordDetailView.as_view(), name="model_detail"),
-    path("models/<uuid:product_id>/edit/", views.ModelRecordEditView.as_view(), name="model_edit"),
-    path("models/<uuid:product_id>/<slug:tab>/", views.ModelRecordDetailView.as_view(), name="model_tab"),
+    path(f"{_RECORD}/", views.ModelRecordDetailView.as_view(), name="model_detail"),
+    path(f"{_RECORD}/edit/", views.ModelRecordEditView.as_view(), name="model_edit"),
+    path(f"{_RECORD}/versions/new/", views.VersionCreateView.as_view(), name="version_create"),
+    path(f"{_RECORD}/versions/rollback/", views.VersionRollbackView.as_view(), name="version_rollback"),
+    path(f"{_RECORD}/versions/<uuid:version_id>/edit/", views.VersionEditView.as_view(), name="version_edit"),
+    path(f"{_RECORD}/versions/<uuid:version_id>/make-current/", views.VersionMakeCurrentView.as_view(),
+         name="version_make_current"),
+    path(f"{_RECORD}/artifacts/register/", views.ArtifactReferenceCreateView.as_view(), name="artifact_register"),
+    path(f"{_RECORD}/artifacts/<uuid:artifact_id>/make-current/", views.ArtifactMakeCurrentView.as_view(),
+         name="artifact_make_current"),
+    path(f"{_RECORD}/artifacts/<uuid:artifact_id>/delete/", views.ArtifactDeleteView.as_view(), name="artifact_delete"),
+    path(f"{_RECORD}/<slug:tab>/", views.ModelRecordDetailView.as_view(), name="model_tab"),
 ]

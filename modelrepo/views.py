@@ -2,24 +2,46 @@
 tabs, and the create and edit forms. Reads go through the selectors (restricted by the
 access policy), writes through the services; what a user may not see answers 404."""
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from governance import access, audit
+from modelrepo import artifacts as artifact_services
 from modelrepo import selectors, services
+from modelrepo import versions as version_services
+from modelrepo.choices import ArtifactKind, VersionStatus
 from modelrepo.filtersets import ModelRecordFilterSet
-from modelrepo.forms import ModelRecordForm, record_initial
+from modelrepo.forms import (
+    ArtifactReferenceForm,
+    ModelRecordForm,
+    ReasonForm,
+    VersionForm,
+    record_initial,
+    version_initial,
+)
 from modelrepo.models import ModelDetails
 from qarion import errors
+from uploads import services as upload_services
+from uploads.choices import ChunkState
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 TABS = ("overview", "versions", "artifacts", "governance", "lineage", "activity")
+HISTORY_ROWS = 25  # newest moves of the current-version pointer shown on the Versions tab
+MAX_SESSIONS = 50  # open upload sessions listed on the Artifacts tab
+UPLOAD_PARALLEL_CHUNKS = 3  # chunks the browser uploader sends at a time
 # Free-text filters whose field reads one value; repeated parameters (what checkboxes send)
 # are joined into the comma-separated form the FilterSet also accepts.
 JOINED_FILTERS = ("tag", "space")
@@ -86,6 +108,8 @@ class ModelRecordListMixin(LoginRequiredMixin):
         filterset = ModelRecordFilterSet(filter_params(request.GET), queryset=records, request=request)
         filtered = filterset.qs  # invalid parameters are left out and reported in the panel
         page = Paginator(filtered, page_size(request.GET)).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        selectors.attach_summaries(page.object_list)  # two queries whatever the page size
         context.update(
             filterset=filterset,
             filter_errors=filter_error_messages(filterset),
@@ -200,8 +224,8 @@ class ModelRecordEditView(LoginRequiredMixin, View):
 
 
 class ModelRecordDetailView(LoginRequiredMixin, View):
-    """One record's tabs: the overview, and the tabs the version, artifact, governance and
-    lineage work fill in."""
+    """One record's tabs: the overview, versions, artifacts and activity, and the tabs the
+    governance and lineage work fill in."""
 
     template_name = "modelrepo/model_detail.html"
 
@@ -209,6 +233,7 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
         if tab not in TABS:
             raise Http404("No such tab.")
         product = visible_record_or_404(request.user, product_id)
+        can_edit = access.can(request.user, access.EDIT, product)
         context = {
             "product": product,
             "details": details_of(product),
@@ -216,10 +241,308 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
             "organization": product.space.organization,
             "tab": tab,
             "tabs": TABS,
-            "can_edit": access.can(request.user, access.EDIT, product),
-            "summary": selectors.repository_summary(product),
+            "can_edit": can_edit,
         }
-        if tab == "activity":
+        if tab == "overview":
+            context["summary"] = selectors.repository_summary(product)
+        elif tab == "versions":
+            context.update(versions_tab(request, product))
+        elif tab == "artifacts":
+            context.update(artifacts_tab(request, product, can_edit))
+        elif tab == "activity":
             events = audit.product_events(product)
             context["page_obj"] = Paginator(events, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, self.template_name, context)
+
+
+def display_value(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def display_rows(mapping) -> list[tuple[str, str]]:
+    """``(name, text)`` rows of a JSON object (metrics, format details), in name order."""
+    if not isinstance(mapping, dict):
+        return []
+    return [(str(name), display_value(value)) for name, value in sorted(mapping.items())]
+
+
+# The format details worth a line of their own on the Artifacts tab; every detail is in the
+# collapsible JSON beside them.
+FORMAT_SUMMARY = {
+    "tensor_count": "Tensors",
+    "parameter_count": "Parameters",
+    "dtypes": "Data types",
+    "architecture": "Architecture",
+    "context_length": "Context length",
+    "vocab_size": "Vocabulary",
+    "array_count": "Arrays",
+    "entries": "Entries",
+    "error": "Could not parse",
+}
+
+
+def format_summary(details) -> list[tuple[str, str]]:
+    if not isinstance(details, dict):
+        return []
+    rows = []
+    for key, label in FORMAT_SUMMARY.items():
+        value = details.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = f"{value:,}"
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value)
+        else:
+            text = display_value(value)
+        rows.append((label, text))
+    return rows
+
+
+def versions_tab(request, product) -> dict:
+    current_id = selectors.current_version_id(product)
+    versions = selectors.version_list(product=product).select_related("training_run").order_by("-created_at", "-id")
+    page = Paginator(versions, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for version in page.object_list:
+        version.metric_rows = display_rows(version.metrics)
+    history = list(selectors.version_history(product=product)[:HISTORY_ROWS + 1])
+    last = history[0] if history else None
+    can_roll_back = bool(last and last.from_version_id and last.from_version_id != current_id)
+    return {
+        "page_obj": page,
+        "current_version_id": current_id,
+        "history": history[:HISTORY_ROWS],
+        "history_truncated": len(history) > HISTORY_ROWS,
+        "rollback_to": last.from_label if can_roll_back else None,
+        "reason_form": ReasonForm(),
+    }
+
+
+def open_upload_sessions(user, product) -> list:
+    """The open and assembling sessions ``user`` may see, each with ``received_bytes`` and
+    ``received_count`` summed in the same query."""
+    received = Q(chunks__state=ChunkState.RECEIVED)
+    sessions = upload_services.session_list(user=user, product=product).select_related("created_by", "version")
+    sessions = sessions.annotate(
+        received_bytes=Coalesce(Sum("chunks__size", filter=received), 0),
+        received_count=Count("chunks", filter=received),
+    )
+    return list(sessions[:MAX_SESSIONS])
+
+
+def artifacts_tab(request, product, can_edit: bool) -> dict:
+    page = Paginator(selectors.artifact_list(product=product), DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for artifact in page.object_list:
+        artifact.format_rows = format_summary(artifact.format_details)
+        # An external reference downloads as a redirect only when it is http(s).
+        artifact.downloadable = not artifact.external_uri or artifact.external_uri.lower().startswith(("https:", "http:"))
+    context = {"page_obj": page, "sessions": open_upload_sessions(request.user, product)}
+    if can_edit:
+        draft_versions = selectors.version_list(product=product).exclude(status=VersionStatus.RELEASED)
+        context["draft_versions"] = list(draft_versions.order_by("-created_at", "-id"))
+        context["artifact_kinds"] = ArtifactKind.choices
+        context["uploader_config"] = {
+            "uploadsUrl": reverse("uploads-api:session-list", kwargs={"product_id": product.pk}),
+            "artifactsUrl": reverse("modelrepo-release-api:artifacts", kwargs={"product_id": product.pk}),
+            "csrfToken": get_token(request),
+            "parallel": UPLOAD_PARALLEL_CHUNKS,
+        }
+    return context
+
+
+class RecordActionMixin(LoginRequiredMixin):
+    """Pages that change a record's versions or artifacts: a record the user cannot view is
+    404, one they can view but not change is 403."""
+
+    denied_message = "You can view “{name}” but not change it. Ask a space admin or the record's owner for edit access."
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.product = visible_record_or_404(request.user, kwargs["product_id"])
+        if not access.can(request.user, access.EDIT, self.product):
+            raise PermissionDenied(self.denied_message.format(name=self.product.name))
+        return super().dispatch(request, *args, **kwargs)
+
+    def record_context(self, **context):
+        space = self.product.space
+        return {"product": self.product, "space": space, "organization": space.organization, **context}
+
+    def tab_redirect(self, tab):
+        return redirect("modelrepo:model_tab", product_id=self.product.pk, tab=tab)
+
+    def version_or_404(self, version_id):
+        try:
+            return selectors.version_get(product=self.product, version_id=version_id)
+        except errors.NotFound:
+            raise Http404("No such version.") from None
+
+    def artifact_or_404(self, artifact_id):
+        try:
+            return selectors.artifact_get(product=self.product, artifact_id=artifact_id)
+        except errors.NotFound:
+            raise Http404("No such artifact.") from None
+
+
+class VersionFormMixin(RecordActionMixin):
+    template_name = "modelrepo/version_form.html"
+
+    def form(self, data=None, **kwargs):
+        return VersionForm(data, training_runs=self.product.training_runs.order_by("name"), **kwargs)
+
+    def render_form(self, request, form, status=200, **context):
+        return render(request, self.template_name, self.record_context(form=form, **context), status=status)
+
+
+class VersionCreateView(VersionFormMixin, View):
+    def get(self, request, product_id):
+        return self.render_form(request, self.form(), creating=True)
+
+    def post(self, request, product_id):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form, creating=True)
+        try:
+            version = version_services.version_create(actor=request.user, product=self.product, data=form.version_data())
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.ValidationFailed as exc:
+            form.add_service_errors(exc)
+            return self.render_form(request, form, creating=True)
+        messages.success(request, f"Version {version.label} created as a draft.")
+        return self.tab_redirect("versions")
+
+
+class VersionEditView(VersionFormMixin, View):
+    def get(self, request, product_id, version_id):
+        version = self.version_or_404(version_id)
+        return self.render_form(request, self.form(initial=version_initial(version)), version=version)
+
+    def post(self, request, product_id, version_id):
+        version = self.version_or_404(version_id)
+        form = self.form(request.POST, initial=version_initial(version))
+        if not form.is_valid():
+            return self.render_form(request, form, version=version)
+        try:
+            version = version_services.version_update(
+                actor=request.user, product=self.product, version=version, data=form.version_data(only_changed=True)
+            )
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.ValidationFailed as exc:
+            form.add_service_errors(exc)
+            return self.render_form(request, form, version=version)
+        except errors.Conflict as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(request, form, status=409, version=version)
+        messages.success(request, f"Version {version.label} saved.")
+        return self.tab_redirect("versions")
+
+
+class PointerActionView(RecordActionMixin, View):
+    """A POST that moves a pointer or removes an artifact, then goes back to the tab: a
+    refused action (a domain conflict) is shown there as an error message."""
+
+    tab = "versions"
+
+    def run(self, request, reason: str, **kwargs) -> str:
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The reason is at most 2,000 characters; nothing was changed.")
+            return self.tab_redirect(self.tab)
+        try:
+            messages.success(request, self.run(request, form.cleaned_data["reason"], **kwargs))
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.NotFound:
+            raise Http404("No such version or artifact.") from None
+        except (errors.Conflict, errors.ValidationFailed) as exc:
+            messages.error(request, exc.message)
+        return self.tab_redirect(self.tab)
+
+
+class VersionMakeCurrentView(PointerActionView):
+    def run(self, request, reason, product_id, version_id):
+        version = self.version_or_404(version_id)
+        version_services.version_make_current(actor=request.user, product=self.product, version=version, reason=reason)
+        return f"Version {version.label} is now the current version."
+
+
+class VersionRollbackView(PointerActionView):
+    def run(self, request, reason, product_id):
+        version = version_services.version_rollback(actor=request.user, product=self.product, reason=reason)
+        return f"Rolled back: version {version.label} is the current version again."
+
+
+class ArtifactMakeCurrentView(PointerActionView):
+    tab = "artifacts"
+
+    def run(self, request, reason, product_id, artifact_id):
+        artifact = self.artifact_or_404(artifact_id)
+        artifact_services.artifact_make_current(actor=request.user, product=self.product, artifact=artifact, reason=reason)
+        return f"{artifact.file_name} is now the current artifact."
+
+
+class ArtifactDeleteView(RecordActionMixin, View):
+    """A confirmation page, then the delete: the row stays as a tombstone for audit."""
+
+    template_name = "modelrepo/artifact_confirm_delete.html"
+
+    def get(self, request, product_id, artifact_id):
+        artifact = self.artifact_or_404(artifact_id)
+        context = self.record_context(artifact=artifact, retention_days=settings.QARION_ARTIFACT_RETENTION_DAYS)
+        return render(request, self.template_name, context)
+
+    def post(self, request, product_id, artifact_id):
+        artifact = self.artifact_or_404(artifact_id)
+        try:
+            artifact_services.artifact_delete(actor=request.user, product=self.product, artifact=artifact)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.NotFound:
+            raise Http404("No such artifact.") from None
+        except errors.Conflict as exc:
+            messages.error(request, exc.message)
+            return self.tab_redirect("artifacts")
+        messages.success(request, f"{artifact.file_name} was deleted.")
+        return self.tab_redirect("artifacts")
+
+
+class ArtifactReferenceCreateView(RecordActionMixin, View):
+    template_name = "modelrepo/artifact_reference_form.html"
+
+    def form(self, data=None):
+        drafts = selectors.version_list(product=self.product).exclude(status=VersionStatus.RELEASED)
+        return ArtifactReferenceForm(data, versions=drafts.order_by("-created_at", "-id"))
+
+    def get(self, request, product_id):
+        return self.render_form(request, self.form())
+
+    def post(self, request, product_id):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form)
+        try:
+            artifact = artifact_services.artifact_register_reference(
+                actor=request.user, product=self.product, **form.reference_data()
+            )
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.ValidationFailed as exc:
+            form.add_service_errors(exc)
+            return self.render_form(request, form)
+        except errors.Conflict as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(request, form, status=409)
+        messages.success(request, f"External file {artifact.file_name} registered.")
+        return self.tab_redirect("artifacts")
+
+    def render_form(self, request, form, status=200):
+        return render(request, self.template_name, self.record_context(form=form), status=status)
