@@ -114,7 +114,7 @@ def main():
 
     work = Path(tempfile.mkdtemp(prefix="qarion-bench-"))
     env = {**os.environ, "QARION_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "qarion.settings",
-           "QARION_UPLOAD_CHUNK_SIZE": str(args.chunk_mib * MiB), "DEBUG": "false", "LOG_LEVEL": "WARNING"}
+           "QARION_UPLOAD_CHUNK_SIZE": str(args.chunk_mib * MiB), "DEBUG": "false", "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     server = None

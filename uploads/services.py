@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import re
+import time
 import unicodedata
 import uuid
 from datetime import timedelta
@@ -378,7 +379,9 @@ def session_assemble(session_id) -> None:
     if source.stat().st_size != session.total_size:
         _fail(session_id, lease["until"], "size_mismatch", "The staged file has the wrong size; start a new upload session.")
         return
+    started = time.monotonic()
     sha256 = staging.hash_file(source, on_progress=lambda: _renew(session_id, lease))
+    hashed = time.monotonic()
     if session.expected_sha256 and sha256 != session.expected_sha256:
         _settle(session_id, lease["until"], status=SessionStatus.OPEN, lease_until=None, error={
             "code": "checksum_mismatch",
@@ -426,6 +429,8 @@ def session_assemble(session_id) -> None:
         return
     if target is None:
         staging.remove(session.id)
+    log.info("Assembled upload %s (%d bytes): hash %.2f s, detect, move and record %.2f s", session.id,
+             session.total_size, hashed - started, time.monotonic() - hashed)
 
 
 def _details(detection) -> dict:
