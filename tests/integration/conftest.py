@@ -5,9 +5,12 @@ with the reason, otherwise. With ``QARION_INTEGRATION=1`` a missing service is a
 never a skip: ``DATABASE_URL`` must name PostgreSQL and ``CELERY_BROKER_URL`` a Redis
 that answers.
 
-``celery_worker`` starts one worker subprocess for the session, with the same environment
-except that ``DATABASE_URL`` names pytest-django's test database, so tasks see the rows
-that tests commit (use ``transactional_db`` or ``django_db(transaction=True)`` for that).
+``celery_worker`` starts a worker subprocess with the same environment except that
+``DATABASE_URL`` names pytest-django's test database, so tasks see the rows that tests commit
+(use ``transactional_db`` or ``django_db(transaction=True)`` for that). It lives while the
+tests of one module run, on a purged queue: the other tests of the suite also enqueue tasks
+when a broker is configured, and a worker running beside them would pick those up with
+settings (staging folders, overrides) that only the test process has.
 """
 
 import os
@@ -71,10 +74,12 @@ def _log_tail(path: Path, lines: int = 60) -> str:
         return ""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker(integration_services, django_db_setup, tmp_path_factory):
     """A real Celery worker subprocess on the test database; yields its node name."""
     from qarion.celery import app
+
+    app.control.purge()  # tasks other tests left in the queue are not this worker's to run
 
     test_database = settings.DATABASES["default"]["NAME"]
     env = dict(os.environ)
