@@ -46,6 +46,7 @@
   var bar = el("upload-bar");
   var statsText = el("upload-stats");
   var hashText = el("upload-hash-status");
+  var noteText = el("upload-note");
   var messageBox = el("upload-message");
 
   var selectedFile = null;
@@ -208,10 +209,18 @@
     this.hashedBytes = 0;
     this.samples = [];
     this.frame = 0;
+    // Redraw every second too, so speed and time left stay true while no bytes move.
+    var self = this;
+    this.ticker = window.setInterval(function () {
+      if (self.session && !self.finishing) {
+        self.render();
+      }
+    }, 1000);
   }
 
   Upload.prototype.stop = function () {
     this.stopped = true;
+    window.clearInterval(this.ticker);
     this.requests.slice().forEach(function (xhr) { xhr.abort(); });
   };
 
@@ -254,6 +263,8 @@
     var stats = formatBytes(sent) + " of " + formatBytes(total);
     if (sent < total && speed > 0) {
       stats += " · " + formatBytes(speed) + "/s · " + formatDuration((total - sent) / speed) + " left";
+    } else if (sent < total && now - first.t >= SPEED_WINDOW_MS) {
+      stats += " · waiting for the server…";
     }
     if (this.resumedBytes) {
       stats += " · " + formatBytes(this.resumedBytes) + " were already on the server";
@@ -273,6 +284,7 @@
     bar.value = 0;
     statsText.textContent = "Starting…";
     hashText.textContent = "";
+    noteText.textContent = "";
   }
 
   // --- hashing ----------------------------------------------------------------------------
@@ -357,6 +369,9 @@
   function sendChunk(upload, index, attempt) {
     attempt = attempt || 1;
     return putChunk(upload, index).then(function (receipt) {
+      if (attempt > 1) {
+        noteText.textContent = "Chunk " + (index + 1) + " was sent again successfully.";
+      }
       delete upload.inflight[index];
       upload.doneBytes += receipt.size;
       upload.render();
@@ -370,7 +385,7 @@
         throw error;
       }
       var wait = backoff(attempt);
-      statsText.textContent = "Chunk " + (index + 1) + " failed (" + error.message + "); retrying in " +
+      noteText.textContent = "Chunk " + (index + 1) + " failed (" + error.message + "); retrying in " +
         formatDuration(wait / 1000) + " (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ").";
       return sleep(wait).then(function () {
         if (upload.stopped) {
@@ -390,7 +405,8 @@
       return sendChunk(upload, queue.shift()).then(worker);
     }
     var workers = [];
-    for (var k = 0; k < Math.min(PARALLEL, queue.length); k += 1) {
+    var count = Math.min(PARALLEL, queue.length); // fixed first: each worker takes from the queue at once
+    for (var k = 0; k < count; k += 1) {
       workers.push(worker());
     }
     return Promise.all(workers);
@@ -443,6 +459,7 @@
   }
 
   function complete(upload, digest, refilled) {
+    upload.finishing = true;
     statsText.textContent = "All chunks sent. The server is assembling the file and verifying its checksum…";
     return api("POST", sessionUrl(upload.session.id) + "/complete", {expected_sha256: digest}).then(function (response) {
       var error = response.data && response.data.error;
@@ -452,6 +469,7 @@
           if (state.status !== 200) {
             throw apiError(state.status, state.data);
           }
+            upload.finishing = false;
           return sendChunks(upload, missingChunks(state.data));
         }).then(function () {
           return complete(upload, digest, true);
@@ -503,12 +521,7 @@
       statsText.textContent = formatBytes(upload.file.size) + " uploaded.";
       showMessage("success", ["Uploaded " + artifact.file_name + " (" + formatBytes(artifact.size_bytes) +
         "). The server verified its SHA-256: ", {code: artifact.sha256}]);
-      return refreshLists().then(function () {
-        var row = document.getElementById("artifact-" + session.artifact_id);
-        if (row) {
-          row.classList.add("table-success");
-        }
-      });
+      return session.artifact_id;
     });
   }
 
@@ -563,10 +576,11 @@
     showProgress(file);
     setBusy(true);
     var digest = null;
+    var artifactId = null;
     return openSession(upload, resumeFrom).then(function (session) {
       upload.session = session;
       if (upload.cancelled) {
-        return abortSession(upload).then(function () { return null; });
+        return abortSession(upload);
       }
       upload.doneBytes = upload.resumedBytes = session.received_bytes || 0;
       upload.render();
@@ -575,6 +589,8 @@
         return complete(upload, digest);
       }).then(function (finished) {
         return finish(upload, finished, digest);
+      }).then(function (id) {
+        artifactId = id;
       });
     }).catch(function (error) {
       upload.stop();
@@ -584,16 +600,30 @@
       root.classList.add("is-failed");
       var text = error && error.message ? error.message : String(error);
       var hint = upload.session && upload.session.status === "open" && error.code !== "upload_expired" &&
-        error.code !== "upload_not_open" ? " The bytes already sent are kept: choose the file again to resume." : "";
+        error.code !== "upload_not_open" ? " The bytes already sent are kept, so the upload can be resumed." : "";
       statsText.textContent = "Upload stopped.";
       showMessage("danger", ["The upload of " + file.name + " failed: " + text + hint]);
-      return refreshLists();
     }).then(function () {
-      upload.stopped = true;
+      // The form is usable again before the lists are refreshed.
+      upload.stop();
       if (current === upload) {
         current = null;
       }
+      if (artifactId || upload.cancelled) {
+        clearFile(); // ready for the next file; choosing the same one again fires a change
+      } else {
+        offerResumeOf(file); // a failure: its open session can be resumed at once
+      }
       setBusy(false);
+      if (upload.cancelled) {
+        return null; // cancel() refreshes once the session is aborted
+      }
+      return refreshLists().then(function () {
+        var row = artifactId && document.getElementById("artifact-" + artifactId);
+        if (row) {
+          row.classList.add("table-success");
+        }
+      });
     });
   }
 
@@ -627,26 +657,35 @@
     startButton.disabled = true;
   }
 
+  function clearFile() {
+    selectedFile = null;
+    fileInput.value = "";
+    hideResume();
+  }
+
+  // Ask the server for an open session of the same file name and size, and offer to resume it.
+  function offerResumeOf(file) {
+    return api("GET", config.uploadsUrl).then(function (response) {
+      if (file !== selectedFile || current || response.status !== 200 || !Array.isArray(response.data)) {
+        return;
+      }
+      var match = response.data.filter(function (session) {
+        return session.status === "open" && session.file_name === file.name && session.total_size === file.size;
+      })[0];
+      if (match) {
+        offerResume(file, match);
+      }
+    }, function () { /* offline: starting will say so */ });
+  }
+
   function choose(file) {
     selectedFile = file || null;
     hideResume();
     showMessage(null);
     startButton.disabled = !selectedFile;
-    if (!selectedFile) {
-      return;
+    if (selectedFile) {
+      offerResumeOf(selectedFile);
     }
-    var chosen = selectedFile;
-    api("GET", config.uploadsUrl).then(function (response) {
-      if (chosen !== selectedFile || current || response.status !== 200 || !Array.isArray(response.data)) {
-        return;
-      }
-      var match = response.data.filter(function (session) {
-        return session.status === "open" && session.file_name === chosen.name && session.total_size === chosen.size;
-      })[0];
-      if (match) {
-        offerResume(chosen, match);
-      }
-    }, function () { /* offline: starting will say so */ });
   }
 
   fileInput.addEventListener("change", function () {

@@ -436,7 +436,7 @@ def test_the_artifacts_tab_lists_every_field_of_an_artifact(world, client_as, st
     body = response.content.decode()
     row = body.split(f'id="artifact-{artifact.pk}"')[1].split("</tr>")[0]
     assert "model.safetensors" in row and "Weights" in row and "version 3.0.0" in row
-    assert f'<code class="sha256" id="sha256-{artifact.pk}">{hashlib.sha256(data).hexdigest()}</code>' in row
+    assert f'<code class="sha256 d-block" id="sha256-{artifact.pk}">{hashlib.sha256(data).hexdigest()}</code>' in row
     assert "3.3\xa0MB" in row  # human-readable size
     assert "safetensors" in row and "291" in row and "8,030,261,248" in row and "BF16, F32" in row
     assert "Verified" in row and "Safe" in row and "editor" in row and "Current" in row
