@@ -40,8 +40,37 @@ def open_page(browser):
         context = browser.new_context(viewport=viewport or LAPTOP)
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # No HTTP cache: a static file changed moments before the run (a fresh checkout) would
+        # otherwise be revalidated through Chromium's heuristic freshness and answer 304.
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        return page
 
     yield _open
     for context in contexts:
         context.close()
+
+
+def log_in(page, live_server, username, next_path):
+    """Log in through the login form and land on ``next_path``."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{live_server.url}{next_path}")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}{next_path}")
+
+
+@pytest.fixture
+def page_as(open_page, live_server):
+    """``page_as("editor", "/path/")`` → a page of a fresh browser context, logged in as that
+    user and showing ``/path/``."""
+    def _open(username, next_path, viewport=None):
+        page = open_page(viewport=viewport)
+        log_in(page, live_server, username, next_path)
+        return page
+    return _open
