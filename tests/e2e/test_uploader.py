@@ -1,5 +1,6 @@
 """The browser uploader on the Artifacts tab, in a real chromium against the live server:
-a multi-chunk upload with its progress bar, checksum and download; a chunk that fails once;
+a multi-chunk upload with its progress bar, checksum and download; a dropped file; a chunk
+that fails once;
 cancelling; resuming after a reload with only the missing chunks sent; assembly in the
 background (202, then polling); and the server's refusals shown as messages."""
 
@@ -21,6 +22,13 @@ pytestmark = pytest.mark.e2e
 CHUNK_URL = re.compile(r".*/model-artifacts/uploads/[0-9a-f-]{36}/chunks/(\d+)$")
 COMPLETE_URL = re.compile(r".*/model-artifacts/uploads/[0-9a-f-]{36}/complete$")
 SIZE = 3 * MiB + MiB // 2  # four chunks of 1 MiB, the last one half full
+
+
+@pytest.fixture(autouse=True)
+def embedded_assembly(settings):
+    """The embedded shape's assembly (in the request, or in a thread for larger files) in
+    every phase: these tests are about the browser; tests/integration covers the worker."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
@@ -149,6 +157,27 @@ def test_an_editor_uploads_a_file_in_chunks_and_downloads_it(world, live_server,
     response = page.request.get(f"{live_server.url}{href}")
     assert response.status == 200 and response.body() == data
     assert response.headers["etag"] == f'"{sha256}"'
+
+
+def test_a_file_dropped_on_the_drop_zone_is_uploaded(world, live_server, page_as, small_chunks):
+    size = MiB + MiB // 2
+    data = bytes((i * 7) % 251 for i in range(size))
+    page = open_uploader(page_as, world)
+    dropped = page.evaluate_handle("""(size) => {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 7) % 251;
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "dropped.bin", {type: "application/octet-stream"}));
+        return transfer;
+    }""", size)
+    page.dispatch_event("#drop-zone", "dragover", {"dataTransfer": dropped})
+    expect(page.locator("#drop-zone")).to_have_class(re.compile(r"\bis-dragover\b"))
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": dropped})
+    expect(page.locator("#drop-zone")).not_to_have_class(re.compile(r"\bis-dragover\b"))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(success_message(page)).to_contain_text(hashlib.sha256(data).hexdigest())
+    artifact = Artifact.objects.get(product=world.record)
+    assert (artifact.file_name, artifact.size_bytes) == ("dropped.bin", size)
 
 
 def test_a_chunk_that_fails_once_is_retried_and_the_upload_completes(world, live_server, page_as, small_chunks,
