@@ -1,6 +1,8 @@
 """Browser pages of the model repository: the organization and space lists, a record's
-tabs, and the create and edit forms. Reads go through the selectors (restricted by the
-access policy), writes through the services; what a user may not see answers 404."""
+tabs, the create and edit forms, and the pages that change versions (create, edit, make
+current, roll back) and artifacts (make current, delete, register an external file).
+Reads go through the selectors (restricted by the access policy), writes through the
+services; what a user may not see answers 404, what they may see but not change 403."""
 
 import json
 

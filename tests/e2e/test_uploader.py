@@ -1,8 +1,7 @@
 """The browser uploader on the Artifacts tab, in a real chromium against the live server:
 a multi-chunk upload with its progress bar, checksum and download; a dropped file; a chunk
-that fails once;
-cancelling; resuming after a reload with only the missing chunks sent; assembly in the
-background (202, then polling); and the server's refusals shown as messages."""
+that fails once; cancelling; resuming after a reload with only the missing chunks sent;
+assembly in the background (202, then polling); and the server's refusals shown as messages."""
 
 import hashlib
 import json
