@@ -21,6 +21,7 @@ from django.views import View
 
 from governance import access, audit
 from modelrepo import artifacts as artifact_services
+from modelrepo import charts
 from modelrepo import selectors, services
 from modelrepo import versions as version_services
 from modelrepo.choices import ArtifactKind, VersionStatus
@@ -320,6 +321,7 @@ def versions_tab(request, product) -> dict:
         "history_truncated": len(history) > HISTORY_ROWS,
         "rollback_to": last.from_label if can_roll_back else None,
         "reason_form": ReasonForm(),
+        "metric_charts": charts.metric_charts_for(product),
     }
 
 

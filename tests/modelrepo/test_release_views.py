@@ -680,3 +680,19 @@ def test_the_artifacts_tab_runs_a_bounded_number_of_queries(world, client_as, ap
     assert response.status_code == 200
     assert len(response.context["page_obj"].object_list) == min(n, 25)
     assert len(response.context["sessions"]) == n // 5
+
+
+def test_the_versions_tab_plots_each_metric_with_a_fallback_table_and_links_comparison(client_as, world):
+    from modelrepo import versions as version_services
+    for label, accuracy in [("1.0", 0.71), ("1.1", 0.78), ("1.2", 0.83)]:
+        version_services.version_create(actor=world.editor, product=world.record,
+                                        data={"label": label, "metrics": {"accuracy": accuracy}})
+    response = client_as("viewer").get(f"/models/{world.record.pk}/versions/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Metrics across versions" in html
+    assert html.count("<circle") >= 3
+    for value in ("0.71", "0.78", "0.83"):
+        assert value in html
+    assert f"/models/{world.record.pk}/compare/" in html
+    assert f"/models/{world.record.pk}/training-runs/" in html

@@ -69,3 +69,11 @@ def uploader(api_as, world, small_chunks):
     def _make(username="editor", record=None):
         return Uploader(api_as(username), (record or world.record).pk)
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _assemble_in_process(settings):
+    """These tests run inside one database transaction that a worker process cannot see,
+    so assembly runs in-process whatever broker the environment names; the integration
+    tests exercise real workers."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
