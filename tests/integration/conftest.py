@@ -88,7 +88,8 @@ def celery_worker(integration_services, django_db_setup, tmp_path_factory):
     log = tmp_path_factory.mktemp("celery-worker") / "worker.log"
     command = [
         sys.executable, "-m", "celery", "-A", "qarion", "worker",
-        "--pool=solo", "--concurrency=1", "-Q", "celery", "--include", "qarion.tasks",
+        "--pool=solo", "--concurrency=1", "-Q", getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"),
+        "--include", "qarion.tasks",
         "--hostname", node, "--loglevel=INFO", "--without-gossip", "--without-mingle",
     ]
     with open(log, "wb") as out:
