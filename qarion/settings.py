@@ -231,6 +231,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = env_int("QARION_TASK_TIME_LIMIT", 3600, minimum=10)
+CELERY_IMPORTS = ["qarion.tasks"]  # not an installed app, so autodiscovery would miss it
 CELERY_TASK_DEFAULT_QUEUE = env_str("QARION_TASK_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "expire-upload-sessions": {"task": "uploads.tasks.expire_sessions", "schedule": 300.0},

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from rest_framework.test import APIClient
 
 from catalog import services as catalog_services
@@ -60,12 +61,15 @@ def _send_in_parallel(up: Uploader, upload_id: str, path: Path, chunk: int, tota
     errors = []
 
     def send(indexes):
-        with open(path, "rb") as f:
-            for i in indexes:
-                f.seek(i * chunk)
-                response = up.put(upload_id, i, f.read(chunk))
-                if response.status_code != 200:
-                    errors.append((i, response.status_code))
+        try:
+            with open(path, "rb") as f:
+                for i in indexes:
+                    f.seek(i * chunk)
+                    response = up.put(upload_id, i, f.read(chunk))
+                    if response.status_code != 200:
+                        errors.append((i, response.status_code))
+        finally:
+            connection.close()  # this thread's own connection, so the test database can be dropped
 
     threads = [threading.Thread(target=send, args=(list(range(k, total, senders)),)) for k in range(senders)]
     for t in threads:

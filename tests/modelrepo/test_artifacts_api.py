@@ -203,13 +203,13 @@ def test_purge_removes_bytes_only_after_the_retention_period(world, api_as, stor
     client = api_as("editor")
     assert client.delete(artifacts_url(world.record, f"/{gone.pk}")).status_code == 204
 
-    assert purge_deleted_artifacts.delay().get() == 0  # deleted just now: within retention
+    assert purge_deleted_artifacts.apply().get() == 0  # deleted just now: within retention
     gone.refresh_from_db()
     assert gone.purged_at is None
     assert (artifact_root / gone.storage_key).exists()
 
     Artifact.objects.filter(pk=gone.pk).update(deleted_at=timezone.now() - timedelta(days=31))
-    assert purge_deleted_artifacts.delay().get() == 1
+    assert purge_deleted_artifacts.apply().get() == 1
     gone.refresh_from_db()
     assert gone.purged_at is not None
     assert not (artifact_root / gone.storage_key).exists()
@@ -217,7 +217,7 @@ def test_purge_removes_bytes_only_after_the_retention_period(world, api_as, stor
     assert Artifact.objects.filter(pk=gone.pk).exists()  # the tombstone stays
     assert AuditEvent.objects.filter(action="artifact.purged").count() == 1
 
-    assert purge_deleted_artifacts.delay().get() == 0  # idempotent
+    assert purge_deleted_artifacts.apply().get() == 0  # idempotent
     assert AuditEvent.objects.filter(action="artifact.purged").count() == 1
 
 
