@@ -136,6 +136,51 @@ def verify_chain(chain: str) -> tuple[int, str | None]:
         if compute_hash(event) != event.hash:
             return checked, f"event {event.sequence} was altered (its hash does not match its content)"
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    if head is not None and (head.sequence != checked or head.hash != expected_prev):
+    if head is None:
+        if checked:
+            return checked, f"the chain has {checked} events but no stored head: the head was removed"
+        return checked, None
+    if head.sequence > checked:
         return checked, f"the chain ends at event {checked} but its head says {head.sequence}: events were removed"
+    if head.sequence < checked:
+        return checked, f"event {head.sequence + 1} follows the chain head (event {head.sequence}): events were inserted"
+    if head.hash != expected_prev:
+        return checked, f"event {checked} does not match the chain head's hash: the last event was replaced"
     return checked, None
+
+
+def known_chains() -> list[str]:
+    """Every chain that has a head or an event, in a stable order."""
+    chains = set(AuditChainHead.objects.values_list("chain", flat=True))
+    chains |= set(AuditEvent.objects.order_by().values_list("chain", flat=True).distinct())
+    return sorted(chains)
+
+
+def record_authentication(*, user, action: str, username: str = "", as_actor: bool = True) -> AuditEvent:
+    """A login, logout or failed login. Goes to the chain of the user's organization (the
+    first by name when several), or the installation chain for users in none and for
+    failed logins of unknown names. A failed login has no actor (nobody signed in); its
+    target is the account that was tried."""
+    organization = None
+    if user is not None and user.pk:
+        organization = Organization.objects.filter(memberships__user=user).order_by("name", "slug").first()
+    target = _AuthenticationTarget(user, organization, username)
+    actor = user if as_actor and user is not None and user.pk else None
+    return record(actor=actor, action=action, target=target,
+                  target_name=target.name)
+
+
+class _AuthenticationTarget:
+    """Stands in for the target of an authentication event: the account (by name)."""
+
+    class _meta:
+        model_name = "user"
+
+    def __init__(self, user, organization, username):
+        self.pk = str(user.pk) if user is not None and user.pk else ""
+        self.name = user.get_username() if user is not None and user.pk else username[:150]
+        self.organization = organization
+        self.space = None
+
+    def __str__(self):
+        return self.name

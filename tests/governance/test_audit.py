@@ -3,6 +3,7 @@ import pytest
 from governance import audit
 from governance.models import AuditChainHead, AuditEvent, AuditLogIsAppendOnly
 from modelrepo import services
+from tests.governance.tamper import TABLE, db_id, tampering
 
 
 def _chain(world):
@@ -34,18 +35,16 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(world):
 def test_verification_names_an_altered_event(world):
     event = AuditEvent.objects.filter(chain=_chain(world)).order_by("sequence").first()
     # Bypass the ORM guard the way a database-level tamperer would.
-    from django.db import connection
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET action = %s WHERE id = %s", ["forged", event.pk.hex if connection.vendor == "sqlite" else str(event.pk)])
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET action = %s WHERE id = %s", ["forged", db_id(event.pk)])
     checked, broken = audit.verify_chain(_chain(world))
     assert broken == f"event {event.sequence} was altered (its hash does not match its content)"
 
 
 def test_verification_detects_a_cut_tail(world):
     last = AuditEvent.objects.filter(chain=_chain(world)).order_by("-sequence").first()
-    from django.db import connection
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [last.pk.hex if connection.vendor == "sqlite" else str(last.pk)])
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [db_id(last.pk)])
     checked, broken = audit.verify_chain(_chain(world))
     assert "events were removed" in broken
     assert AuditChainHead.objects.get(chain=_chain(world)).sequence == last.sequence

@@ -1,0 +1,27 @@
+"""Logins, logouts and failed logins go into the audit log (Django's auth signals; the login
+and logout views are Django's own)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from governance import audit
+
+
+@receiver(user_logged_in, dispatch_uid="governance.audit_login")
+def audit_login(sender, request, user, **kwargs):
+    audit.record_authentication(user=user, action="user.logged_in")
+
+
+@receiver(user_logged_out, dispatch_uid="governance.audit_logout")
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None and user.is_authenticated:
+        audit.record_authentication(user=user, action="user.logged_out")
+
+
+@receiver(user_login_failed, dispatch_uid="governance.audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or "")[:150]
+    User = get_user_model()
+    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    audit.record_authentication(user=user, action="user.login_failed", username=username, as_actor=False)
