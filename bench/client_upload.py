@@ -1,0 +1,117 @@
+"""Upload benchmark of the `qarion` client (qarion_client) on loopback, against gunicorn.
+
+    .venv/bin/python bench/client_upload.py [--size-mib 1024] [--workers 6] [--chunk-mib 16] [--skip-server-bench]
+
+Starts gunicorn on 127.0.0.1 with a fresh data directory the way bench/upload.py does
+(embedded shape: SQLite, local storage), creates a record and a token, then uploads the same
+file through qarion_client.Client with 1 and with 4 parallel senders (start, chunks, complete,
+wait for assembly) and downloads it once through the client (verified). Then runs
+bench/upload.py (the server's own figures, raw http.client senders) with the same size and
+prints both. Prints figures only; asserts nothing."""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "client"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from upload import SETUP, free_port  # noqa: E402  (bench/upload.py: the server benchmark)
+
+from qarion_client import Client  # noqa: E402
+
+PY = sys.executable
+MiB = 1024 * 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--workers", type=int, default=6)
+    parser.add_argument("--chunk-mib", type=int, default=16)
+    parser.add_argument("--skip-server-bench", action="store_true", help="do not run bench/upload.py afterwards")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="qarion-client-bench-"))
+    env = {**os.environ, "QARION_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "qarion.settings",
+           "QARION_UPLOAD_CHUNK_SIZE": str(args.chunk_mib * MiB), "DEBUG": "false",
+           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
+    env.pop("DATABASE_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    server = None
+    results = []
+    try:
+        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        product_id, token = out.split()
+        source = work / "source.bin"
+        with open(source, "wb") as f:
+            block = os.urandom(MiB)
+            for i in range(args.size_mib):
+                f.write(block[::-1] if i % 2 else block)
+        size = source.stat().st_size
+
+        port = free_port()
+        server = subprocess.Popen(
+            [str(Path(PY).parent / "gunicorn"), "qarion.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+             str(args.workers), "--timeout", "300", "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+
+        url = f"http://127.0.0.1:{port}"
+        with Client(url, token, timeout=600) as client:
+            for parallel in (1, 4):
+                copy = work / f"bench-p{parallel}.bin"
+                os.link(source, copy)  # another name: a new session, never a resumed one
+                t0 = time.perf_counter()
+                artifact = client.upload(product_id, copy, kind="weights", parallel=parallel)
+                seconds = time.perf_counter() - t0
+                results.append((parallel, seconds, artifact["sha256"]))
+            t0 = time.perf_counter()
+            target = client.download(product_id, artifact["id"], work / "downloaded.bin")
+            download_seconds = time.perf_counter() - t0
+            target.unlink()
+
+        mb = size / 1e6
+        print(f"== qarion client (qarion_client.Client): {size / MiB:.0f} MiB file, {args.chunk_mib} MiB chunks, "
+              f"gunicorn {args.workers} sync workers ==")
+        for parallel, seconds, _sha in results:
+            print(f"client upload, {parallel} sender{'s' if parallel > 1 else ''}: {seconds:.2f} s = "
+                  f"{mb / seconds:.0f} MB/s (sha256 while reading, Content-Digest per chunk, complete, assembly)")
+        print(f"client download (verified, renamed into place): {download_seconds:.2f} s = "
+              f"{mb / download_seconds:.0f} MB/s")
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        shutil.rmtree(work, ignore_errors=True)
+
+    if not args.skip_server_bench:
+        for parallel in (1, 4):
+            print(f"== server's own figures (bench/upload.py, raw http.client, {parallel} "
+                  f"sender{'s' if parallel > 1 else ''}) ==", flush=True)
+            subprocess.run([PY, str(ROOT / "bench" / "upload.py"), "--size-mib", str(args.size_mib), "--parallel",
+                            str(parallel), "--workers", str(args.workers), "--chunk-mib", str(args.chunk_mib)],
+                           cwd=ROOT, check=False)
+
+
+if __name__ == "__main__":
+    main()
