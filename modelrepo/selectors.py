@@ -8,7 +8,7 @@ from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Organization, Product, Space
 from governance import access
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
-from qarion.errors import NotFound
+from qarion.errors import NotFound, PermissionDenied
 
 
 def model_record_list(*, user, space: Space | None = None, organization: Organization | None = None) -> QuerySet:
@@ -27,6 +27,15 @@ def model_record_get(*, user, product_id) -> Product:
         return model_record_list(user=user).get(pk=product_id)
     except (Product.DoesNotExist, ValidationError, ValueError):  # a malformed id is simply not found
         raise NotFound("No model record with this id exists, or you cannot see it.") from None
+
+
+def model_record_get_editable(*, user, product_id) -> Product:
+    """The record for a change: NotFound when ``user`` cannot see it, PermissionDenied when
+    they can see but not change it (refused before any request body is read)."""
+    product = model_record_get(user=user, product_id=product_id)
+    if not access.can(user, access.EDIT, product):
+        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
+    return product
 
 
 CURRENT_VERSION_FIELDS = ("id", "label", "kind", "status")

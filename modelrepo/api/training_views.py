@@ -9,7 +9,6 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from catalog.models import Product
-from governance import access
 from modelrepo import compare, selectors, training
 from modelrepo.api.training_serializers import (
     TrainingRunSerializer,
@@ -18,7 +17,6 @@ from modelrepo.api.training_serializers import (
 )
 from modelrepo.models import ModelVersion, TrainingRun
 from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import PermissionDenied
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 _RUN_ID = uuid_path_parameter("run_id", "The training run's id.")
@@ -31,11 +29,7 @@ def _record(request, product_id) -> Product:
 
 
 def _editable_record(request, product_id) -> Product:
-    """The record, refusing view-only callers before the body is even read."""
-    product = _record(request, product_id)
-    if not access.can(request.user, access.EDIT, product):
-        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
-    return product
+    return selectors.model_record_get_editable(user=request.user, product_id=product_id)
 
 
 def _run_body(request, product, run_id) -> dict:

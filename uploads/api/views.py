@@ -7,9 +7,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from governance import access
-from modelrepo.selectors import model_record_get
-from qarion.errors import PermissionDenied
+from modelrepo.selectors import model_record_get_editable
 from uploads import dispatch, services
 from uploads.api.serializers import (
     ChunkReceiptSerializer,
@@ -24,10 +22,7 @@ ERROR = OpenApiResponse(description="Error in the API's error format.")
 
 
 def _editable_product(request, product_id):
-    product = model_record_get(user=request.user, product_id=product_id)
-    if not access.can(request.user, access.EDIT, product):
-        raise PermissionDenied("You can view this record but not upload to it; ask for editor access.")
-    return product
+    return model_record_get_editable(user=request.user, product_id=product_id)
 
 
 def _session(request, product_id, upload_id) -> UploadSession:
