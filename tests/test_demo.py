@@ -176,3 +176,18 @@ def test_make_run_serves_the_demo_to_a_demo_login(tmp_path):
         assert shown, f"the research list should show demo records:\n{listing[:2000]}"
     finally:
         stop(process)
+
+
+def test_the_demo_has_versions_and_real_files_assembled_through_the_upload_path(db, settings, tmp_path):
+    from django.core.management import call_command
+
+    from modelrepo.models import Artifact, ModelDetails
+    call_command("load_demo", stdout=open(tmp_path / "out.txt", "w"))
+    call_command("load_demo", stdout=open(tmp_path / "out2.txt", "w"))
+    artifacts = Artifact.objects.order_by("file_name")
+    assert [(a.file_name, a.detected_format) for a in artifacts] == [
+        ("MODEL_CARD.md", "markdown"), ("churn-model.safetensors", "safetensors"),
+        ("clause-classifier.safetensors", "safetensors")]
+    churn = ModelDetails.objects.get(product__name="Customer Churn Predictor")
+    assert churn.current_version.label == "1.1.0"
+    assert Artifact.objects.get(product=churn.product, is_current=True).file_name == "churn-model.safetensors"

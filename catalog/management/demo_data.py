@@ -468,3 +468,43 @@ RECORDS = {
         },
     ],
 }
+
+
+# Versions and files for a few records, so the Versions and Artifacts tabs have something to
+# show. Files go through the real upload path (session, chunks, assembly); their bytes are
+# made up here: a small safetensors file and a markdown model card.
+RELEASES = {
+    ("research", "Customer Churn Predictor"): [
+        {"label": "1.0.0", "kind": "major", "metrics": {"auc": 0.81, "precision_at_10": 0.62},
+         "release_notes": "First model trained on the 2025 subscriber base.", "git_tag": "v1.0.0"},
+        {"label": "1.1.0", "kind": "minor", "metrics": {"auc": 0.84, "precision_at_10": 0.66},
+         "release_notes": "Adds tenure and support-ticket features.", "git_tag": "v1.1.0", "current": True,
+         "files": [("churn-model.safetensors", "weights"), ("MODEL_CARD.md", "model_card")]},
+    ],
+    ("research", "Contract Clause Classifier"): [
+        {"label": "0.9.0", "kind": "beta", "metrics": {"macro_f1": 0.74}, "git_tag": "v0.9.0", "current": True,
+         "files": [("clause-classifier.safetensors", "weights")]},
+    ],
+}
+
+
+def demo_file_bytes(file_name: str, record_name: str) -> bytes:
+    """Deterministic small files of real formats for the demo."""
+    import hashlib
+    import json
+    import struct
+
+    if file_name.endswith(".safetensors"):
+        tensors = {"dense.weight": ("F32", [4, 8]), "dense.bias": ("F32", [4])}
+        header, offset, body = {}, 0, b""
+        for name, (dtype, shape) in tensors.items():
+            size = 4 * (shape[0] * (shape[1] if len(shape) > 1 else 1))
+            header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
+            body += hashlib.shake_256(f"{record_name}/{name}".encode()).digest(size)
+            offset += size
+        header["__metadata__"] = {"format": "pt"}
+        raw = json.dumps(header).encode()
+        raw += b" " * (-len(raw) % 8)
+        return struct.pack("<Q", len(raw)) + raw + body
+    return (f"# Model card: {record_name}\n\n## Intended use\n\nSee the record's overview.\n\n"
+            "## Evaluation\n\nMetrics are recorded on each version.\n").encode()

@@ -34,6 +34,11 @@ class Command(BaseCommand):
                 author = users[demo_data.SPACE_AUTHORS[space_slug]]
                 for record in records:
                     created["records"] += self._record(author, spaces[space_slug], record)
+        for (space_slug, record_name), releases in demo_data.RELEASES.items():
+            author = users[demo_data.SPACE_AUTHORS[space_slug]]
+            product = Product.objects.filter(space=spaces[space_slug], name=record_name).first()
+            if product is not None:
+                self._releases(author, product, releases)
 
         total = Product.objects.filter(space__organization=organization).count()
         self.stdout.write(
@@ -74,6 +79,34 @@ class Command(BaseCommand):
             space = catalog_services.space_create(actor=admin, organization=organization, **spec)
             created["spaces"] += 1
         return space
+
+    def _releases(self, author, product, releases) -> None:
+        """Versions and their files, created once (a version that exists is left alone)."""
+        from io import BytesIO
+
+        from modelrepo import versions as version_services
+        from modelrepo.models import ModelVersion
+        from uploads import services as upload_services
+
+        for spec in releases:
+            if ModelVersion.objects.filter(product=product, label=spec["label"]).exists():
+                continue
+            data = {k: spec[k] for k in ("label", "kind", "metrics", "release_notes", "git_tag") if k in spec}
+            version = version_services.version_create(actor=author, product=product, data=data)
+            for file_name, kind in spec.get("files", []):
+                content = demo_data.demo_file_bytes(file_name, product.name)
+                session = upload_services.session_start(
+                    actor=author, product=product, file_name=file_name, total_size=len(content), artifact_kind=kind,
+                    content_type="text/markdown" if file_name.endswith(".md") else "application/octet-stream",
+                    version_id=version.pk, make_current=kind != "model_card",
+                )
+                upload_services.chunk_receive(session=session, index_raw=0, content_length=len(content),
+                                              content_digest=None, read=BytesIO(content).read)
+                upload_services.session_complete(actor=author, session=session)
+                upload_services.session_assemble(session.pk)
+            if spec.get("current"):
+                version_services.version_make_current(actor=author, product=product, version=version,
+                                                      reason="Demo data")
 
     def _record(self, author, space, record) -> int:
         data = {key: value for key, value in record.items() if key != "tags"}
