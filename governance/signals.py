@@ -8,14 +8,21 @@ from django.dispatch import receiver
 from governance import audit
 
 
+def _over_http(request) -> bool:
+    # Sessions opened outside an HTTP request (the test client's force_login, a shell) carry
+    # no credentials check, so they are not authentication events.
+    return request is not None and getattr(request, "method", None) is not None
+
+
 @receiver(user_logged_in, dispatch_uid="governance.audit_login")
 def audit_login(sender, request, user, **kwargs):
-    audit.record_authentication(user=user, action="user.logged_in")
+    if _over_http(request):
+        audit.record_authentication(user=user, action="user.logged_in")
 
 
 @receiver(user_logged_out, dispatch_uid="governance.audit_logout")
 def audit_logout(sender, request, user, **kwargs):
-    if user is not None and user.is_authenticated:
+    if _over_http(request) and user is not None and user.is_authenticated:
         audit.record_authentication(user=user, action="user.logged_out")
 
 

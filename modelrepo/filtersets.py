@@ -6,6 +6,8 @@ from django.db.models import Q
 
 from catalog.choices import AI_PRODUCT_TYPES, ProductType
 from catalog.models import Product
+from governance.choices import ProductRoleName
+from governance.models import ProductRole
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 
 
@@ -88,6 +90,10 @@ class ModelRecordFilterSet(django_filters.FilterSet):
     )
     tag = CommaSeparatedValuesFilter(field_name="tags__name", label="Tag")
     space = CommaSeparatedValuesFilter(field_name="space__slug", label="Space")
+    role = CommaSeparatedMultipleChoiceFilter(
+        choices=ProductRoleName.choices, method="filter_my_role", label="My role"
+    )
+    owner = CommaSeparatedValuesFilter(method="filter_owner", label="Owner")
     archived = django_filters.ChoiceFilter(
         choices=ARCHIVED_CHOICES, method="filter_archived", label="Archived", empty_label=None
     )
@@ -117,6 +123,23 @@ class ModelRecordFilterSet(django_filters.FilterSet):
             | Q(model_details__framework__icontains=value)
             | Q(pk__in=Product.objects.filter(tags__name__icontains=value).values("pk"))
         )
+
+    def filter_my_role(self, queryset, name, value):
+        """Records on which the current user holds one of the given product roles."""
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        held = ProductRole.objects.filter(user=user, role__in=value).values("product_id")
+        return queryset.filter(pk__in=held)
+
+    def filter_owner(self, queryset, name, value):
+        """Records owned (product role ``owner``) by one of the given usernames."""
+        if not value:
+            return queryset
+        owned = ProductRole.objects.filter(role=ProductRoleName.OWNER, user__username__in=value).values("product_id")
+        return queryset.filter(pk__in=owned)
 
     def filter_archived(self, queryset, name, value):
         if value == "true":

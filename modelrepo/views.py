@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views import View
 
 from governance import access, audit
+from governance import views as governance_views
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts
 from modelrepo import selectors, services
@@ -252,6 +253,8 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
             context.update(versions_tab(request, product))
         elif tab == "artifacts":
             context.update(artifacts_tab(request, product, can_edit))
+        elif tab == "governance":
+            context.update(governance_views.governance_tab_context(request, product))
         elif tab == "activity":
             events = audit.product_events(product)
             context["page_obj"] = Paginator(events, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))

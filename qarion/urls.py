@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("modelrepo.urls_training")),
     path("", include("catalog.urls")),
     path("", include("modelrepo.urls")),
+    path("", include("governance.urls")),
 ]
 
 handler404 = "qarion.handlers.not_found"

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("modelrepo.api.training_urls")),
     path("", include("modelrepo.api.release_urls")),
     path("", include("uploads.api.urls")),
+    path("", include("governance.api.urls")),
+    path("", include("catalog.api.collab_urls")),
 ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from governance.api import views
+
+app_name = "governance-api"
+urlpatterns = [
+    path("audit/events", views.AuditEventListView.as_view(), name="audit_events"),
+    path("catalog/products/<str:product_id>/roles", views.ProductRoleListView.as_view(), name="product_roles"),
+    path("catalog/products/<str:product_id>/roles/<int:role_id>", views.ProductRoleDetailView.as_view(),
+         name="product_role"),
+]

@@ -1,0 +1,76 @@
+"""Reads of governance data, restricted by the access policy."""
+
+import csv
+import json
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from catalog.models import Organization, Product, Space
+from governance import access
+from governance.models import AuditEvent, ProductRole
+from qarion.errors import NotFound, PermissionDenied
+
+EXPORT_FIELDS = (
+    "sequence", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name",
+    "space_id", "space_slug", "changes", "ip", "request_id", "prev_hash", "hash",
+)
+
+
+def visible_product(*, user, product_id) -> Product:
+    """Any catalog product ``user`` may view, or NotFound (also for a malformed id)."""
+    try:
+        return access.restrict(Product.objects.select_related("space__organization"), user).get(pk=product_id)
+    except (Product.DoesNotExist, ValidationError, ValueError):
+        raise NotFound("No product with this id exists, or you cannot see it.") from None
+
+
+def space_audit_events(*, user, space: Space) -> QuerySet:
+    """The space's audit events, newest first; space admins and org admins only."""
+    if not access.can(user, access.MANAGE, space):
+        raise PermissionDenied("Only space admins and organization admins can read the space's audit log.")
+    return AuditEvent.objects.filter(space_id=str(space.pk)).order_by("-created_at", "-sequence")
+
+
+def organization_audit_events(*, user, organization: Organization) -> QuerySet:
+    """Every event of the organization's chain, newest first; org admins only."""
+    if not access.can(user, access.MANAGE, organization):
+        raise PermissionDenied("Only organization admins can read the organization's audit log.")
+    return AuditEvent.objects.filter(organization_id=organization.pk).order_by("-created_at", "-sequence")
+
+
+def product_roles(*, product: Product) -> QuerySet:
+    return ProductRole.objects.filter(product=product).select_related("user").order_by("role", "user__username")
+
+
+def _export_row(event: AuditEvent) -> dict:
+    row = {name: getattr(event, name) for name in EXPORT_FIELDS}
+    row["created_at"] = event.created_at.isoformat()
+    return row
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(events: QuerySet):
+    """CSV text, one line at a time, reading the events in chunks (never all at once)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_FIELDS)
+    for event in events.iterator(chunk_size=1000):
+        row = _export_row(event)
+        row["changes"] = json.dumps(row["changes"], sort_keys=True, ensure_ascii=False)
+        yield writer.writerow([_csv_safe(row[name]) for name in EXPORT_FIELDS])
+
+
+def _csv_safe(value):
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def jsonl_lines(events: QuerySet):
+    for event in events.iterator(chunk_size=1000):
+        yield json.dumps(_export_row(event), sort_keys=True, ensure_ascii=False) + "\n"
