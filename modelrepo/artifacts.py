@@ -57,6 +57,12 @@ def artifact_make_current(*, actor, product: Product, artifact: Artifact, reason
         artifact = _locked_active(product, artifact)  # re-read under the lock: a concurrent delete must be seen
         if artifact.is_current:
             return artifact
+        if artifact.safety == Safety.UNSAFE:
+            flagged = ", ".join(artifact.safety_details.get("dangerous_imports", [])) or "dangerous imports"
+            raise Conflict(
+                f"{artifact.file_name} was judged unsafe by the pickle scan ({flagged}) and cannot be made current.",
+                code="artifact_unsafe", details={"safety_details": artifact.safety_details},
+            )
         previous = _set_current_artifact(product, artifact)
         changes = {"current_artifact": {"old": previous.file_name if previous else None, "new": artifact.file_name},
                    "artifact_id": {"old": str(previous.pk) if previous else None, "new": str(artifact.pk)}}
@@ -76,7 +82,8 @@ def artifact_delete(*, actor, product: Product, artifact: Artifact) -> Artifact:
         artifact = _locked_active(product, artifact)
         if artifact.version is not None and artifact.version.is_released:
             raise Conflict(
-                f"Version {artifact.version.label} is released and immutable; its artifacts cannot be deleted.",
+                f"Version {artifact.version.label} is released and immutable; its artifacts cannot be deleted "
+                "(create a new version).",
                 code="version_released",
             )
         now = timezone.now()
@@ -228,3 +235,9 @@ def artifact_purge_deleted(*, now=None, batch_size: int = 200) -> int:
                                  changes={"purged": {"old": None, "new": artifact.file_name},
                                           "artifact_id": {"old": None, "new": str(artifact.pk)}})
                     purged += 1
+
+
+def artifact_record_scan(*, artifact: Artifact, safety: str, details: dict) -> None:
+    """Store the pickle scan's verdict and findings (set once, when the artifact is assembled)."""
+    Artifact.objects.filter(pk=artifact.pk).update(safety=safety, safety_details=details, updated_at=timezone.now())
+    artifact.safety, artifact.safety_details = safety, details

@@ -230,3 +230,85 @@ def download_response(request, artifact: Artifact) -> HttpResponse:
         handle.close()
         raise
     return response
+
+
+# --- Releases: the signature and the whole folder as one archive ---------------------------
+
+def signature_response(request, version) -> HttpResponse:
+    """model.sig of a released version (the Sigstore bundle, JSON)."""
+    from modelrepo import signing
+
+    response = HttpResponse(version.signature.encode(), content_type="application/json")
+    response["Content-Disposition"] = content_disposition_header(True, signing.SIGNATURE_FILE_NAME)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+_TAR_BLOCK = 512
+
+
+def _tar_header(name: str, size: int, mtime: int) -> bytes:
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, 0o644
+    return info.tobuf(format=tarfile.PAX_FORMAT)
+
+
+def _tar_stream(folder: str, entries, mtime: int):
+    """A tar archive, streamed: for each (name, size, opener) a header, the bytes read in
+    fixed-size pieces, padding; then the two zero blocks that end an archive."""
+    import tarfile
+
+    folder_info = tarfile.TarInfo(folder)
+    folder_info.type, folder_info.mode, folder_info.mtime = tarfile.DIRTYPE, 0o755, mtime
+    yield folder_info.tobuf(format=tarfile.PAX_FORMAT)
+    for name, size, opener in entries:
+        yield _tar_header(f"{folder}/{name}", size, mtime)
+        sent = 0
+        with opener() as handle:
+            while sent < size:
+                piece = handle.read(min(READ_SIZE, size - sent))
+                if not piece:
+                    raise OSError(f"{name} is shorter than its recorded size")
+                sent += len(piece)
+                yield piece
+        if size % _TAR_BLOCK:
+            yield b"\0" * (_TAR_BLOCK - size % _TAR_BLOCK)
+    yield b"\0" * (_TAR_BLOCK * 2)
+
+
+def release_archive_response(request, version, artifacts) -> HttpResponse:
+    """The released folder as a tar: exactly the signed files plus model.sig, under one folder
+    named as the signature's subject, so ``model_signing verify`` accepts it unpacked."""
+    import io
+
+    from modelrepo import signing
+
+    manifest = signing.verify(version.signature)
+    by_name = {a.file_name: a for a in artifacts}
+    store = storage.artifact_storage()
+    entries = []
+    for resource in manifest.resources:
+        artifact = by_name.get(resource.name)
+        if artifact is None:
+            raise NotFound(f"The signed file {resource.name} is no longer stored; ask an administrator to restore it.",
+                           code="artifact_bytes_missing")
+        path = storage.local_path(artifact.storage_key)
+        if path is not None and not path.is_file():
+            raise _bytes_missing(artifact)
+        opener = (lambda p=path: open(p, "rb")) if path is not None else (
+            lambda key=artifact.storage_key: store.open(key, "rb"))
+        entries.append((artifact.file_name, artifact.size_bytes, opener))
+    signature = version.signature.encode()
+    entries.append((signing.SIGNATURE_FILE_NAME, len(signature), lambda: io.BytesIO(signature)))
+    mtime = int(version.released_at.timestamp()) if version.released_at else 0
+    response = StreamingHttpResponse(_tar_stream(manifest.model_name, entries, mtime), content_type="application/x-tar")
+    response["Content-Disposition"] = content_disposition_header(True, f"{manifest.model_name}.tar")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    if request.method == "GET":
+        for artifact in artifacts:
+            artifact_services.artifact_record_download(actor=request.user, artifact=artifact, delivery="release_archive")
+    return response

@@ -164,6 +164,11 @@ class ModelVersion(models.Model):
     deprecation_reason = models.TextField(blank=True)
     yanked = models.BooleanField(default=False)
     yank_reason = models.TextField(blank=True)
+    # The signed manifest written at release (a Sigstore bundle, JSON) and the sha256 of the
+    # PEM of the public key that signed it (the bundle's key hint).
+    signature = models.TextField(blank=True)
+    signature_key_id = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,16 +7,23 @@ instead of racing, and leaves a history row, so a rollback is one step."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Product
 from governance import access, audit
+from modelrepo import signing
+from modelrepo.choices import Safety, UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer
 from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
 
 # The fields a caller may set; once a version is released none of them may change.
 RELEASE_FIELDS = ("label", "kind", "release_notes", "release_date", "git_tag", "commit_sha", "metrics", "training_run_id")
+
+
+def released_message(label: str) -> str:
+    return f"Version {label} is released and immutable; create a new version."
 
 
 def _require_edit(actor, product: Product) -> None:
@@ -130,7 +137,7 @@ def version_update(*, actor, product: Product, version: ModelVersion, data: dict
             return version
         if version.is_released:
             raise Conflict(
-                f"Version {old['label']} is released and immutable; create a new version.", code="version_released",
+                released_message(old['label']), code="version_released",
                 details={"fields": sorted(changes)},
             )
         if "label" in changes:
@@ -211,3 +218,127 @@ def version_rollback(*, actor, product: Product, reason: str = "") -> ModelVersi
         _refuse_yanked(target)
         _move_pointer(actor=actor, product=product, details=details, to=target, reason=reason or "", is_rollback=True)
     return target
+
+
+# --- Release, deprecation, yanking, verification --------------------------------------------
+
+def _released_or_refuse(version: ModelVersion, doing: str) -> None:
+    if not version.is_released:
+        raise Conflict(f"Version {version.label} is a draft; release it before {doing}.", code="version_not_released")
+
+
+def signed_artifacts(version: ModelVersion):
+    """The files a release signs and ships: the version's active, stored (not external) artifacts."""
+    return (Artifact.objects.active().filter(version=version, upload_status=UploadStatus.COMPLETED)
+            .order_by("file_name"))
+
+
+def version_release(*, actor, product: Product, version: ModelVersion) -> ModelVersion:
+    """Release ``version``: lock it and write its signed manifest. It needs at least one stored
+    artifact and none judged unsafe. Signing uses the checksums already recorded, so no
+    artifact bytes are read."""
+    _require_edit(actor, product)
+    with transaction.atomic():
+        # Lock the pointer row too: a concurrent artifact delete or upload serialises with us.
+        _lock_pointer(product)
+        version = ModelVersion.objects.select_for_update().filter(pk=version.pk, product=product).first()
+        if version is None:
+            raise NotFound("No version with this id exists on this record.")
+        if version.is_released:
+            raise Conflict(f"Version {version.label} is already released.", code="version_released")
+        files = list(signed_artifacts(version))
+        if not files:
+            raise Conflict(
+                f"Version {version.label} has no uploaded artifact; upload at least one file to it before releasing "
+                "(external references are not signed).", code="version_empty",
+            )
+        unsafe = [a.file_name for a in files if a.safety == Safety.UNSAFE]
+        if unsafe:
+            raise Conflict(
+                f"Version {version.label} has artifacts judged unsafe ({', '.join(unsafe)}); delete them before "
+                "releasing.", code="artifact_unsafe", details={"files": unsafe},
+            )
+        name = signing.folder_name(product.slug, version.label)
+        bundle, key_id = signing.sign(name, [signing.Resource(a.file_name, a.sha256) for a in files])
+        now = timezone.now()
+        ModelVersion.objects.filter(pk=version.pk).update(
+            status=VersionStatus.RELEASED, released_at=now, released_by=actor, signature=bundle,
+            signature_key_id=key_id, signed_at=now, updated_at=now,
+        )
+        audit.record(actor=actor, action="version.released", target=product, changes={
+            "version": {"old": None, "new": version.label},
+            "status": {"old": VersionStatus.DRAFT, "new": VersionStatus.RELEASED},
+            "signed_files": {"old": None, "new": {a.file_name: a.sha256 for a in files}},
+            "signature_key_id": {"old": None, "new": key_id},
+        })
+    version.refresh_from_db()
+    return version
+
+
+def _flag(*, actor, product: Product, version: ModelVersion, flag: str, reason_field: str, reason: str,
+          action: str, doing: str) -> ModelVersion:
+    _require_edit(actor, product)
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid({"reason": [f"Say why the version is {doing}; the reason is shown with it."]})
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().filter(pk=version.pk, product=product).first()
+        if version is None:
+            raise NotFound("No version with this id exists on this record.")
+        _released_or_refuse(version, f"marking it {doing}")
+        old = (getattr(version, flag), getattr(version, reason_field))
+        if old == (True, reason):
+            return version
+        ModelVersion.objects.filter(pk=version.pk).update(**{flag: True, reason_field: reason,
+                                                             "updated_at": timezone.now()})
+        audit.record(actor=actor, action=action, target=product, changes={
+            "version": {"old": version.label, "new": version.label},
+            flag: {"old": old[0], "new": True}, reason_field: {"old": old[1] or None, "new": reason},
+        })
+    version.refresh_from_db()
+    return version
+
+
+def version_deprecate(*, actor, product: Product, version: ModelVersion, reason: str) -> ModelVersion:
+    """Mark a released version deprecated: it stays downloadable and can still be current."""
+    return _flag(actor=actor, product=product, version=version, flag="deprecated", reason_field="deprecation_reason",
+                 reason=reason, action="version.deprecated", doing="deprecated")
+
+
+def version_yank(*, actor, product: Product, version: ModelVersion, reason: str) -> ModelVersion:
+    """Mark a released version yanked: it stays downloadable for audit but can no longer be made current."""
+    return _flag(actor=actor, product=product, version=version, flag="yanked", reason_field="yank_reason",
+                 reason=reason, action="version.yanked", doing="yanked")
+
+
+def version_verify(*, product: Product, version: ModelVersion) -> dict:
+    """Re-check the stored files of a released version against its signed manifest; reads every
+    byte. Returns ``{"valid", "signature": {...}, "files": [{name, expected_sha256, actual_sha256,
+    status: ok|mismatch|missing|unsigned}]}``."""
+    from modelrepo import scrub
+
+    _released_or_refuse(version, "verifying it")
+    report = {"valid": False, "signature": {"valid": False, "key_id": version.signature_key_id, "message": ""},
+              "files": []}
+    try:
+        manifest = signing.verify(version.signature)
+    except signing.SignatureInvalid as exc:
+        report["signature"]["message"] = str(exc)
+        return report
+    report["signature"].update(valid=True, key_id=manifest.key_id, model_name=manifest.model_name,
+                               message="The signature is valid.")
+    stored = {a.file_name: a for a in signed_artifacts(version)}
+    all_ok = True
+    for resource in manifest.resources:
+        artifact = stored.pop(resource.name, None)
+        actual = scrub.hash_stored(artifact) if artifact is not None else None
+        state = "missing" if actual is None else ("ok" if actual == resource.sha256 else "mismatch")
+        all_ok &= state == "ok"
+        report["files"].append({"name": resource.name, "expected_sha256": resource.sha256, "actual_sha256": actual,
+                                "status": state})
+    for name, artifact in sorted(stored.items()):
+        all_ok = False
+        report["files"].append({"name": name, "expected_sha256": None, "actual_sha256": artifact.sha256,
+                                "status": "unsigned"})
+    report["valid"] = all_ok
+    return report

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from catalog.models import Product
 from governance import access, audit
+from modelrepo import artifacts as modelrepo_artifacts
+from modelrepo import scanning
 from modelrepo import services as modelrepo_services
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind
@@ -392,6 +394,9 @@ def session_assemble(session_id) -> None:
         return
 
     detection = formats.detect_path(source)
+    # Pickle-bearing files are scanned by walking their opcodes (never loaded) before they move.
+    scan = scanning.scan_path(source, detection.format)
+    safety = scan.safety if detection.format in scanning.PICKLE_FORMATS else formats.safety_for(detection)
     if target is not None:
         if source != target:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -412,8 +417,10 @@ def session_assemble(session_id) -> None:
                 content_type=session.content_type, size_bytes=session.total_size, sha256=sha256,
                 kind=session.artifact_kind, version=session.version, training_run=session.training_run,
                 storage_key=key, detected_format=detection.format, format_details=_details(detection),
-                safety=formats.safety_for(detection), make_current=session.make_current,
+                safety=safety, make_current=session.make_current and safety != "unsafe",
             )
+            if detection.format in scanning.PICKLE_FORMATS:
+                modelrepo_artifacts.artifact_record_scan(artifact=artifact, safety=safety, details=scan.details())
             locked.status = SessionStatus.COMPLETED
             locked.artifact = artifact
             locked.lease_until = None

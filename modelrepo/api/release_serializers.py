@@ -25,13 +25,15 @@ class VersionSerializer(serializers.ModelSerializer):
     released_by = serializers.SerializerMethodField(help_text="Username of who released it.")
     created_by = serializers.SerializerMethodField(help_text="Username of who created it.")
     is_current = serializers.SerializerMethodField()
+    signature_url = serializers.SerializerMethodField(help_text="model.sig of a released version; null for drafts.")
 
     class Meta:
         model = ModelVersion
         fields = (
             "id", "label", "kind", "status", "release_notes", "release_date", "git_tag", "commit_sha", "metrics",
             "training_run_id", "is_current", "released_at", "released_by", "deprecated", "deprecation_reason",
-            "yanked", "yank_reason", "created_by", "created_at", "updated_at",
+            "yanked", "yank_reason", "signature_key_id", "signed_at", "signature_url", "created_by", "created_at",
+            "updated_at",
         )
         read_only_fields = fields
 
@@ -40,6 +42,12 @@ class VersionSerializer(serializers.ModelSerializer):
 
     def get_created_by(self, version) -> str | None:
         return _username(version.created_by)
+
+    def get_signature_url(self, version) -> str | None:
+        if not version.signature:
+            return None
+        return reverse("modelrepo-release-api:version_signature",
+                       kwargs={"product_id": version.product_id, "version_id": version.pk})
 
     def get_is_current(self, version) -> bool:
         return version.pk == self.context.get("current_version_id")
@@ -172,3 +180,31 @@ class ArtifactListQuerySerializer(serializers.Serializer):
     kind = CommaSeparatedKinds(required=False, help_text="One or more kinds, comma-separated.")
     version_id = serializers.UUIDField(required=False)
     is_current = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+# --- Release -------------------------------------------------------------------------------
+
+class RequiredReasonSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why; shown with the version and kept in the audit log.")
+
+
+class VerifyFileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    expected_sha256 = serializers.CharField(allow_null=True)
+    actual_sha256 = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["ok", "mismatch", "missing", "unsigned"])
+
+
+class VerifySignatureSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    key_id = serializers.CharField(help_text="sha256 of the PEM of the public key that signed it.")
+    model_name = serializers.CharField(required=False)
+    message = serializers.CharField()
+
+
+class VerifyReportSerializer(serializers.Serializer):
+    """The stored files of a released version re-checked against its signed manifest."""
+
+    valid = serializers.BooleanField()
+    signature = VerifySignatureSerializer()
+    files = VerifyFileSerializer(many=True)

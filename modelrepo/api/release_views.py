@@ -21,12 +21,14 @@ from modelrepo.api.release_serializers import (
     ArtifactSerializer,
     CurrentVersionChangeSerializer,
     ReasonSerializer,
+    RequiredReasonSerializer,
+    VerifyReportSerializer,
     VersionSerializer,
     VersionWriteSerializer,
 )
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from qarion.api.schema import error_responses, responses, uuid_path_parameter
-from qarion.errors import PermissionDenied, invalid
+from qarion.errors import Conflict, PermissionDenied, invalid
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 _VERSION_ID = uuid_path_parameter("version_id", "The version's id.")
@@ -348,3 +350,157 @@ class ArtifactDownloadView(_RecordScopedView):
         product = _record(request, product_id)
         artifact = selectors.artifact_get(product=product, artifact_id=artifact_id)
         return downloads.download_response(request, artifact)
+
+
+# --- Release, deprecation, yanking, signature, archive, verification --------------------------
+
+def _released(product, version_id):
+    version = selectors.version_get(product=product, version_id=version_id)
+    if not version.is_released or not version.signature:
+        raise Conflict(f"Version {version.label} is a draft; release it first.", code="version_not_released")
+    return version
+
+
+class VersionReleaseView(_RecordScopedView):
+    serializer_class = VersionSerializer
+    queryset = ModelVersion.objects.none()
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Release a version",
+        description="Locks the version and writes its signed manifest (OpenSSF model-signing v1.0: a Sigstore "
+        "bundle over an in-toto statement listing each stored file's name and recorded sha256, ECDSA P-256). "
+        "From then on its fields and artifact set cannot change. Needs at least one uploaded artifact "
+        "(409 `version_empty`; external references are not signed) and none judged unsafe (409 "
+        "`artifact_unsafe`); a released version answers 409 `version_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID], request=None,
+        responses=responses({200: VersionSerializer}, 403, 404, 409),
+    )
+    def post(self, request, product_id, version_id):
+        product = _editable_record(request, product_id)
+        version = selectors.version_get(product=product, version_id=version_id)
+        version_services.version_release(actor=request.user, product=product, version=version)
+        return Response(_version_body(product, selectors.version_get(product=product, version_id=version_id)))
+
+
+class _FlagView(_RecordScopedView):
+    serializer_class = VersionSerializer
+    queryset = ModelVersion.objects.none()
+    service = None
+
+    def post(self, request, product_id, version_id):
+        product = _editable_record(request, product_id)
+        version = selectors.version_get(product=product, version_id=version_id)
+        serializer = RequiredReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        type(self).service(actor=request.user, product=product, version=version,
+                           reason=serializer.validated_data["reason"])
+        return Response(_version_body(product, selectors.version_get(product=product, version_id=version_id)))
+
+
+class VersionDeprecateView(_FlagView):
+    service = staticmethod(version_services.version_deprecate)
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Mark a released version deprecated",
+        description="With a `reason`. It stays downloadable and can still be current. A draft answers 409 "
+        "`version_not_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID], request=RequiredReasonSerializer,
+        responses=responses({200: VersionSerializer}, 400, 403, 404, 409),
+    )
+    def post(self, request, product_id, version_id):
+        return super().post(request, product_id, version_id)
+
+
+class VersionYankView(_FlagView):
+    service = staticmethod(version_services.version_yank)
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Yank a released version",
+        description="With a `reason`. It stays downloadable for audit but can no longer be made current "
+        "(409 `version_yanked`). A draft answers 409 `version_not_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID], request=RequiredReasonSerializer,
+        responses=responses({200: VersionSerializer}, 400, 403, 404, 409),
+    )
+    def post(self, request, product_id, version_id):
+        return super().post(request, product_id, version_id)
+
+
+class VersionSignatureView(_RecordScopedView):
+    content_negotiation_class = AnyAcceptNegotiation
+    queryset = ModelVersion.objects.none()
+    serializer_class = None
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Download model.sig of a released version",
+        description="The Sigstore bundle (JSON) the standard verifier reads: "
+        "`model_signing verify key <dir> --public_key <pem> --signature <dir>/model.sig`. A draft answers 409 "
+        "`version_not_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID],
+        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="model.sig"),
+                   **error_responses(401, 404, 409)},
+    )
+    def get(self, request, product_id, version_id):
+        product = _record(request, product_id)
+        return downloads.signature_response(request, _released(product, version_id))
+
+
+class VersionArchiveView(_RecordScopedView):
+    content_negotiation_class = AnyAcceptNegotiation
+    queryset = ModelVersion.objects.none()
+    serializer_class = None
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Download a released version as one tar archive",
+        description="One folder (named as the signature's subject) holding exactly the signed files and "
+        "model.sig, so the unpacked folder verifies as it is. External references are not included. "
+        "A draft answers 409 `version_not_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID],
+        responses={(200, "application/x-tar"): OpenApiResponse(OpenApiTypes.BINARY, description="tar archive"),
+                   **error_responses(401, 404, 409)},
+    )
+    def get(self, request, product_id, version_id):
+        product = _record(request, product_id)
+        version = _released(product, version_id)
+        return downloads.release_archive_response(request, version,
+                                                  list(version_services.signed_artifacts(version)))
+
+
+class VersionVerifyView(_RecordScopedView):
+    serializer_class = VerifyReportSerializer
+    queryset = ModelVersion.objects.none()
+
+    @extend_schema(
+        tags=_VERSIONS, summary="Verify a released version's stored files against its signature",
+        description="Checks the signature with the key it names (the current key or a trusted earlier one), "
+        "then re-hashes every stored file and reports per file: `ok`, `mismatch`, `missing`, or `unsigned`. "
+        "Reads every byte, so it takes as long as hashing the version. A draft answers 409 "
+        "`version_not_released`.",
+        parameters=[_PRODUCT_ID, _VERSION_ID], request=None,
+        responses=responses({200: VerifyReportSerializer}, 403, 404, 409),
+    )
+    def post(self, request, product_id, version_id):
+        product = _record(request, product_id)
+        version = _released(product, version_id)
+        return Response(version_services.version_verify(product=product, version=version))
+
+
+class SigningPublicKeyView(generics.GenericAPIView):
+    content_negotiation_class = AnyAcceptNegotiation
+    permission_classes = []
+    authentication_classes = []
+    serializer_class = None
+
+    @extend_schema(
+        tags=_VERSIONS, summary="The public key that signs releases (PEM)",
+        description="Give it to `model_signing verify key ... --public_key <pem>`. Public, no authentication.",
+        responses={(200, "application/x-pem-file"): OpenApiResponse(OpenApiTypes.STR, description="PEM")},
+    )
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from modelrepo import signing
+
+        response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+        response["Content-Disposition"] = 'inline; filename="qarion-signing-key.pem"'
+        response["X-Signing-Key-Id"] = signing.current_key_id()
+        return response
