@@ -185,8 +185,17 @@ QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 120, mi
 # larger ones in a background thread so the request does not outlive the server's timeout.
 QARION_INLINE_ASSEMBLY_MAX_SIZE = env_int("QARION_INLINE_ASSEMBLY_MAX_SIZE", 256 * _MiB, minimum=0)
 QARION_ARTIFACT_RETENTION_DAYS = env_int("QARION_ARTIFACT_RETENTION_DAYS", 30, minimum=0)
-# Largest file that may be attached to a product (Governance tab, attachments API), in bytes.
-QARION_ATTACHMENT_MAX_SIZE = env_int("QARION_ATTACHMENT_MAX_SIZE", 25 * _MiB, minimum=1)
+
+# Release signing (ECDSA P-256, PEM). QARION_SIGNING_KEY holds the private key itself (or
+# QARION_SIGNING_KEY_FILE names a secret file holding it); without either, the key lives at
+# QARION_SIGNING_KEY_PATH and is generated there (mode 0600) the first time a release is signed.
+QARION_SIGNING_KEY = env_secret("QARION_SIGNING_KEY")
+QARION_SIGNING_KEY_PATH = env_path("QARION_SIGNING_KEY_PATH", DATA_DIR / "signing-key.pem")
+# Public keys of earlier signing keys (one PEM file, several keys), so releases signed
+# before a key change stay verifiable.
+QARION_SIGNING_TRUSTED_KEYS_FILE = env_path("QARION_SIGNING_TRUSTED_KEYS_FILE", DATA_DIR / "signing-trusted-keys.pem")
+QARION_SCRUB_BATCH_SIZE = env_int("QARION_SCRUB_BATCH_SIZE", 50, minimum=1)
+QARION_SCRUB_INTERVAL = env_int("QARION_SCRUB_INTERVAL", 3600, minimum=60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -242,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("QARION_RECOVERY_INTERVAL", 60, minimum=1)),
     },
     "purge-deleted-artifacts": {"task": "modelrepo.tasks.purge_deleted_artifacts", "schedule": 3600.0},
+    "scrub-artifacts": {"task": "modelrepo.tasks.scrub_artifacts", "schedule": float(QARION_SCRUB_INTERVAL)},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
