@@ -185,6 +185,8 @@ QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 120, mi
 # larger ones in a background thread so the request does not outlive the server's timeout.
 QARION_INLINE_ASSEMBLY_MAX_SIZE = env_int("QARION_INLINE_ASSEMBLY_MAX_SIZE", 256 * _MiB, minimum=0)
 QARION_ARTIFACT_RETENTION_DAYS = env_int("QARION_ARTIFACT_RETENTION_DAYS", 30, minimum=0)
+# Largest file that may be attached to a product (Governance tab, attachments API), in bytes.
+QARION_ATTACHMENT_MAX_SIZE = env_int("QARION_ATTACHMENT_MAX_SIZE", 25 * _MiB, minimum=1)
 
 # Release signing (ECDSA P-256, PEM). QARION_SIGNING_KEY holds the private key itself (or
 # QARION_SIGNING_KEY_FILE names a secret file holding it); without either, the key lives at
