@@ -17,10 +17,14 @@ class _CommaSeparatedField(forms.CharField):
         return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
+class _CommaSeparatedFilter(django_filters.Filter):
+    field_class = _CommaSeparatedField
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
-    actor = django_filters.Filter(field_class=_CommaSeparatedField, method="filter_actor", label="Actor",
+    actor = _CommaSeparatedFilter(method="filter_actor", label="Actor",
                                   help_text="Usernames, comma-separated.")
-    action = django_filters.Filter(field_class=_CommaSeparatedField, method="filter_action", label="Action",
+    action = _CommaSeparatedFilter(method="filter_action", label="Action",
                                    help_text="Actions (`product.created`) or prefixes (`artifact.`), comma-separated.")
     target = django_filters.CharFilter(method="filter_target", label="Target", max_length=300,
                                        help_text="A target id, or part of a target's name.")

@@ -122,7 +122,7 @@ def _tab(product):
     return redirect(reverse("modelrepo:model_tab", kwargs={"product_id": product.pk, "tab": "governance"}))
 
 
-def _run(request, product, fn, success, **kwargs):
+def _run(request, tab_product, fn, success, **kwargs):
     """Calls the service; a domain error becomes a message on the tab, a refusal a 403."""
     try:
         fn(**kwargs)
