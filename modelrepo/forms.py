@@ -259,6 +259,14 @@ class ReasonForm(forms.Form):
                                                            "placeholder": "Reason (optional)"}))
 
 
+class VersionFlagForm(ServiceFormMixin, forms.Form):
+    """Why a released version is deprecated or yanked; shown with the version and audited."""
+
+    reason = forms.CharField(max_length=2000, label="Reason",
+                             widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                             help_text="Shown with the version on the Versions tab, in the API and in the audit log.")
+
+
 class ArtifactReferenceForm(ServiceFormMixin, forms.Form):
     """A file stored elsewhere: the server records the URI and never fetches it."""
 

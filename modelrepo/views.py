@@ -22,15 +22,16 @@ from django.views import View
 from governance import access, audit
 from governance import views as governance_views
 from modelrepo import artifacts as artifact_services
-from modelrepo import charts
+from modelrepo import charts, signing
 from modelrepo import selectors, services
 from modelrepo import versions as version_services
-from modelrepo.choices import ArtifactKind, VersionStatus
+from modelrepo.choices import ArtifactKind, Safety, VersionStatus
 from modelrepo.filtersets import ModelRecordFilterSet
 from modelrepo.forms import (
     ArtifactReferenceForm,
     ModelRecordForm,
     ReasonForm,
+    VersionFlagForm,
     VersionForm,
     record_initial,
     version_initial,
@@ -325,6 +326,7 @@ def versions_tab(request, product) -> dict:
         "rollback_to": last.from_label if can_roll_back else None,
         "reason_form": ReasonForm(),
         "metric_charts": charts.metric_charts_for(product),
+        "signing_key_id": signing.current_key_id(),
     }
 
 
@@ -340,11 +342,29 @@ def open_upload_sessions(user, product) -> list:
     return list(sessions[:MAX_SESSIONS])
 
 
+def flagged_imports(artifact) -> list[str]:
+    """The globals the pickle scan flagged: dangerous ones for an unsafe artifact, unknown ones
+    too for a suspicious one."""
+    details = artifact.safety_details if isinstance(artifact.safety_details, dict) else {}
+    if artifact.safety == Safety.UNSAFE:
+        names = details.get("dangerous_imports") or []
+    elif artifact.safety == Safety.SUSPICIOUS:
+        names = [*(details.get("dangerous_imports") or []), *(details.get("unknown_imports") or [])]
+    else:
+        return []
+    return [str(name) for name in names]
+
+
 def artifacts_tab(request, product, can_edit: bool) -> dict:
-    page = Paginator(selectors.artifact_list(product=product), DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+    artifacts = selectors.artifact_list(product=product).select_related("version")
+    page = Paginator(artifacts, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for artifact in page.object_list:
         artifact.format_rows = format_summary(artifact.format_details)
+        artifact.flagged_imports = flagged_imports(artifact)
+        # The services refuse these; the buttons are hidden so nobody is offered a refusal.
+        artifact.can_make_current = not artifact.is_current and artifact.safety != Safety.UNSAFE
+        artifact.can_delete = not (artifact.version_id and artifact.version.is_released)
         # An external reference downloads as a redirect only when it is http(s).
         artifact.downloadable = not artifact.external_uri or artifact.external_uri.lower().startswith(("https:", "http:"))
     context = {"page_obj": page, "sessions": open_upload_sessions(request.user, product)}
@@ -486,6 +506,107 @@ class VersionRollbackView(PointerActionView):
     def run(self, request, reason, product_id):
         version = version_services.version_rollback(actor=request.user, product=self.product, reason=reason)
         return f"Rolled back: version {version.label} is the current version again."
+
+
+class VersionConfirmView(RecordActionMixin, View):
+    """A confirmation page for one version, then the service call; a refusal is shown on the
+    same page with the service's message, and nothing changes."""
+
+    template_name = ""
+    form_class = None
+
+    def act(self, request, version, form):
+        raise NotImplementedError
+
+    def get(self, request, product_id, version_id):
+        version = self.version_or_404(version_id)
+        return self.render_page(request, version, self.form_class() if self.form_class else None)
+
+    def post(self, request, product_id, version_id):
+        version = self.version_or_404(version_id)
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            return self.render_page(request, version, form, status=400)
+        try:
+            message = self.act(request, version, form)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.NotFound:
+            raise Http404("No such version.") from None
+        except errors.ValidationFailed as exc:
+            if form is None:
+                return self.render_page(request, version, None, status=exc.status, error=exc.message)
+            form.add_service_errors(exc)
+            return self.render_page(request, version, form, status=exc.status)
+        except errors.Conflict as exc:
+            return self.render_page(request, version, form, status=exc.status, error=exc.message)
+        messages.success(request, message)
+        return self.tab_redirect("versions")
+
+    def render_page(self, request, version, form, status=200, **context):
+        context = self.record_context(version=version, form=form, **context)
+        return render(request, self.template_name, context, status=status)
+
+
+class VersionReleaseView(VersionConfirmView):
+    template_name = "modelrepo/version_release.html"
+
+    def act(self, request, version, form):
+        version = version_services.version_release(actor=request.user, product=self.product, version=version)
+        return f"Version {version.label} is released and signed; its files can no longer change."
+
+
+class VersionDeprecateView(VersionConfirmView):
+    template_name = "modelrepo/version_flag.html"
+    form_class = VersionFlagForm
+
+    def act(self, request, version, form):
+        version = version_services.version_deprecate(
+            actor=request.user, product=self.product, version=version, reason=form.cleaned_data["reason"]
+        )
+        return f"Version {version.label} is marked deprecated."
+
+    def render_page(self, request, version, form, status=200, **context):
+        return super().render_page(request, version, form, status, action="deprecate", **context)
+
+
+class VersionYankView(VersionConfirmView):
+    template_name = "modelrepo/version_flag.html"
+    form_class = VersionFlagForm
+
+    def act(self, request, version, form):
+        version = version_services.version_yank(
+            actor=request.user, product=self.product, version=version, reason=form.cleaned_data["reason"]
+        )
+        return f"Version {version.label} is yanked; it stays downloadable but can no longer be made current."
+
+    def render_page(self, request, version, form, status=200, **context):
+        return super().render_page(request, version, form, status, action="yank", **context)
+
+
+class VersionVerifyView(LoginRequiredMixin, View):
+    """Re-hash a released version's stored files against its signature and show the report.
+    Anyone who can view the record may verify (it changes nothing); it reads every byte, so it
+    is a POST rather than a link a crawler could follow."""
+
+    template_name = "modelrepo/version_verify.html"
+    http_method_names = ["post"]
+
+    def post(self, request, product_id, version_id):
+        product = visible_record_or_404(request.user, product_id)
+        try:
+            version = selectors.version_get(product=product, version_id=version_id)
+        except errors.NotFound:
+            raise Http404("No such version.") from None
+        try:
+            report = version_services.version_verify(product=product, version=version)
+        except errors.Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect("modelrepo:model_tab", product_id=product.pk, tab="versions")
+        space = product.space
+        context = {"product": product, "space": space, "organization": space.organization, "version": version,
+                   "report": report}
+        return render(request, self.template_name, context)
 
 
 class ArtifactMakeCurrentView(PointerActionView):
