@@ -4,7 +4,17 @@ or the API, where the domain rules and the change policy apply."""
 
 from django.contrib import admin
 
-from catalog.models import ApiToken, Organization, OrganizationMembership, Product, Space, SpaceMembership, Tag
+from catalog.models import (
+    ApiToken,
+    Attachment,
+    Comment,
+    Organization,
+    OrganizationMembership,
+    Product,
+    Space,
+    SpaceMembership,
+    Tag,
+)
 from governance import access, audit
 
 
@@ -130,3 +140,40 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ProductScopedReadOnlyAdmin(admin.ModelAdmin):
+    """Comments and attachments are written in the UI and the API (audited, permission-checked);
+    operators browse them here."""
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user, product_path="product__").select_related(
+            "product__space"
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(_ProductScopedReadOnlyAdmin):
+    list_display = ["product", "author_name", "created_at", "edited_at", "deleted_at"]
+    list_filter = ["product__space"]
+    search_fields = ["product__name", "author_name", "body"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(_ProductScopedReadOnlyAdmin):
+    list_display = ["file_name", "product", "size_bytes", "uploaded_by_name", "created_at"]
+    list_filter = ["product__space"]
+    search_fields = ["file_name", "product__name", "sha256"]
+    exclude = ["storage_key"]

@@ -137,6 +137,7 @@ class OrganizationModelListView(ModelRecordListMixin, View):
         return self.render_list(
             request, records, scope="organization", organization=organization,
             space_choices=[(space.slug, space.name) for space in spaces],
+            can_audit=access.can(request.user, access.MANAGE, organization),
         )
 
 
@@ -147,6 +148,7 @@ class SpaceModelListView(ModelRecordListMixin, View):
         return self.render_list(
             request, records, scope="space", space=space, organization=space.organization,
             can_create=access.can(request.user, access.CREATE_PRODUCT, space),
+            can_audit=access.can(request.user, access.MANAGE, space),
         )
 
 

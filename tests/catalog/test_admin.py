@@ -14,7 +14,8 @@ def operator(world):
 def test_every_model_has_an_admin_changelist(client, operator):
     client.force_login(operator)
     for name in ["catalog_organization", "catalog_space", "catalog_organizationmembership", "catalog_spacemembership",
-                 "catalog_apitoken", "catalog_tag", "catalog_product", "modelrepo_modeldetails",
+                 "catalog_apitoken", "catalog_tag", "catalog_product", "catalog_comment", "catalog_attachment",
+                 "modelrepo_modeldetails",
                  "governance_productrole", "governance_auditevent", "governance_auditchainhead"]:
         response = client.get(reverse(f"admin:{name}_changelist"))
         assert response.status_code == 200, name

@@ -682,3 +682,24 @@ def test_the_organization_page_runs_a_bounded_number_of_queries(world, client_as
         response = client.get(org_list_url(world), {"size": "100"})
     assert response.status_code == 200
     assert len(response.context["records"]) == min(2 * n + 2, 100)
+
+
+def test_the_audit_log_is_linked_for_admins_only(client_as, world):
+    assert "/s/lab/audit/" in client_as("space_admin").get("/s/lab/models/").content.decode()
+    assert "/s/lab/audit/" not in client_as("editor").get("/s/lab/models/").content.decode()
+    assert "/o/acme/audit/" in client_as("org_admin").get("/o/acme/models/").content.decode()
+    assert "/o/acme/audit/" not in client_as("viewer").get("/o/acme/models/").content.decode()
+
+
+def test_the_filter_panel_filters_by_my_role_and_owner(client_as, world):
+    from governance.models import ProductRole
+    ProductRole.objects.create(product=world.record, user=world.viewer, role="steward")
+    ProductRole.objects.create(product=world.record, user=world.editor, role="owner")
+    client = client_as("viewer")
+    page = client.get("/s/lab/models/")
+    assert 'name="role"' in page.content.decode() and 'name="owner"' in page.content.decode()
+    mine = client.get("/s/lab/models/?role=steward")
+    assert [p.name for p in mine.context["page_obj"].object_list] == ["Churn predictor"]
+    assert list(client.get("/s/lab/models/?role=owner").context["page_obj"].object_list) == []
+    owned = client.get("/s/lab/models/?owner=editor")
+    assert [p.name for p in owned.context["page_obj"].object_list] == ["Churn predictor"]
