@@ -38,13 +38,13 @@ def model_record_get_editable(*, user, product_id) -> Product:
     return product
 
 
-CURRENT_VERSION_FIELDS = ("id", "label", "kind", "status")
+CURRENT_VERSION_FIELDS = ("id", "label", "kind", "status", "deprecated", "yanked")
 CURRENT_ARTIFACT_FIELDS = ("id", "file_name", "kind", "content_type", "detected_format", "sha256", "size_bytes")
 
 
 def repository_summary(product: Product) -> dict:
     """Version count, current version and current artifact of a record:
-    ``{"version_count", "current_version": {id, label, kind, status} | None,
+    ``{"version_count", "current_version": {id, label, kind, status, deprecated, yanked} | None,
     "current_artifact": {id, file_name, kind, content_type, detected_format, sha256, size_bytes} | None}``.
 
     Uses the summary ``attach_summaries`` put on the product when there is one (list pages),

@@ -43,6 +43,8 @@ class CurrentVersionSerializer(serializers.Serializer):
     label = serializers.CharField()
     kind = serializers.CharField()
     status = serializers.CharField()
+    deprecated = serializers.BooleanField()
+    yanked = serializers.BooleanField()
 
 
 class CurrentArtifactSerializer(serializers.Serializer):

@@ -251,7 +251,8 @@ def test_the_summary_shows_the_version_count_current_version_and_current_artifac
     summary = client.get(record_url(world.record)).json()["summary"]
     assert summary == {
         "version_count": 2,
-        "current_version": {"id": str(current.pk), "label": "1.1.0", "kind": "minor", "status": "draft"},
+        "current_version": {"id": str(current.pk), "label": "1.1.0", "kind": "minor", "status": "draft",
+                            "deprecated": False, "yanked": False},
         "current_artifact": {
             "id": str(artifact.pk), "file_name": "model.safetensors", "kind": "weights",
             "content_type": "application/octet-stream", "detected_format": "safetensors", "sha256": "a" * 64,

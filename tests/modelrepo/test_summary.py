@@ -51,7 +51,8 @@ def test_the_selector_gives_kind_and_status_of_the_current_version(world):
     version = ModelVersion.objects.create(product=world.record, label="3.0.0", kind="major")
     version_services.version_make_current(actor=world.editor, product=world.record, version=version)
     summary = selectors.repository_summary(world.record)
-    assert summary["current_version"] == {"id": version.pk, "label": "3.0.0", "kind": "major", "status": "draft"}
+    assert summary["current_version"] == {"id": version.pk, "label": "3.0.0", "kind": "major", "status": "draft",
+                                         "deprecated": False, "yanked": False}
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -79,3 +80,15 @@ def test_attach_summaries_reads_a_page_in_two_queries_whatever_its_size(world, a
 def test_attach_summaries_of_an_empty_page_costs_nothing(django_assert_num_queries, db):
     with django_assert_num_queries(0):
         selectors.attach_summaries([])
+
+
+def test_the_summary_flags_a_deprecated_current_version(api_as, world):
+    from modelrepo import versions as version_services
+    from modelrepo.models import ModelVersion
+    version = version_services.version_create(actor=world.editor, product=world.record, data={"label": "2.0"})
+    version_services.version_make_current(actor=world.editor, product=world.record, version=version)
+    ModelVersion.objects.filter(pk=version.pk).update(deprecated=True, deprecation_reason="superseded")
+    body = api_as("viewer").get(f"/api/v1.0/catalog/products/{world.record.pk}/model-repository").json()
+    assert body["summary"]["current_version"]["label"] == "2.0"
+    assert body["summary"]["current_version"]["deprecated"] is True
+    assert body["summary"]["current_version"]["yanked"] is False
