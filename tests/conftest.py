@@ -105,8 +105,9 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _isolated_file_storage(settings, tmp_path):
-    """Artifact storage and upload staging in a per-test folder on one filesystem."""
+    """Artifact storage, upload staging and the release signing key in a per-test folder."""
     settings.QARION_UPLOAD_STAGING_DIR = tmp_path / "staging"
+    settings.QARION_SIGNING_KEY_PATH = tmp_path / "signing-key.pem"
     storages = dict(settings.STORAGES)
     if storages["artifacts"]["BACKEND"].endswith("FileSystemStorage"):
         storages["artifacts"] = {**storages["artifacts"],
