@@ -197,3 +197,25 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class LineageEdge(models.Model):
+    """Data flows from ``upstream`` to ``downstream`` (a dataset feeds a model, a model feeds
+    an app). Edges may cross spaces; the services refuse self-loops, duplicates and cycles."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    upstream = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="downstream_edges")
+    downstream = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="upstream_edges")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["upstream", "downstream"], name="uniq_lineage_edge"),
+            models.CheckConstraint(condition=~models.Q(upstream=models.F("downstream")), name="lineage_no_self_loop"),
+        ]
+
+    def __str__(self):
+        return f"{self.upstream} → {self.downstream}"

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from catalog.views_products import lineage_tab_context
 from governance import access, audit
 from governance import views as governance_views
 from modelrepo import artifacts as artifact_services
@@ -258,6 +259,8 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
             context.update(artifacts_tab(request, product, can_edit))
         elif tab == "governance":
             context.update(governance_views.governance_tab_context(request, product))
+        elif tab == "lineage":
+            context.update(lineage_tab_context(request, product))
         elif tab == "activity":
             events = audit.product_events(product)
             context["page_obj"] = Paginator(events, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))

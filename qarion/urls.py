@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("modelrepo.urls_training")),
     path("", include("catalog.urls")),
+    path("", include("catalog.urls_products")),
     path("", include("modelrepo.urls")),
     path("", include("governance.urls")),
 ]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
     path("", include("catalog.api.collab_urls")),
+    path("", include("catalog.api.lineage_urls")),
+    path("", include("catalog.api.products_urls")),
 ]
