@@ -7,7 +7,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
-from governance import access, audit
+from governance import access, audit, policy
 from modelrepo.choices import UploadStatus
 from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
 from qarion.errors import Conflict, PermissionDenied, ValidationFailed, invalid
@@ -70,6 +70,7 @@ def model_record_update(*, actor, product: Product, data: dict, tags=None) -> Pr
     with old → new for what changed (none when nothing did)."""
     if not access.can(actor, access.EDIT, product):
         raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
+    policy.check_update(product, data)
     product_data, details_data = split_fields(data)
     if "product_type" in product_data:
         _check_product_type(product_data["product_type"])

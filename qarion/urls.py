@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("catalog.urls_products")),
     path("", include("modelrepo.urls")),
     path("", include("governance.urls")),
+    path("", include("governance.urls_requests")),
 ]
 
 handler404 = "qarion.handlers.not_found"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("modelrepo.api.release_urls")),
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
+    path("", include("governance.api.requests_urls")),
     path("", include("catalog.api.collab_urls")),
     path("", include("catalog.api.lineage_urls")),
     path("", include("catalog.api.products_urls")),

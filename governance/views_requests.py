@@ -1,0 +1,131 @@
+"""Browser pages of change requests: a record's list, the form (pre-filled from the query
+string when a direct edit was refused), one request with its reviews, and the actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance import access, policy, requests, selectors
+from qarion import errors
+
+
+def _product_or_404(user, product_id):
+    try:
+        return selectors.visible_product(user=user, product_id=product_id)
+    except errors.NotFound:
+        raise Http404("No such product.") from None
+
+
+def _change_request_or_404(user, change_request_id):
+    try:
+        return requests.visible_change_request(user=user, change_request_id=change_request_id)
+    except errors.NotFound:
+        raise Http404("No such change request.") from None
+
+
+@login_required
+@require_GET
+def change_request_list(request, product_id):
+    product = _product_or_404(request.user, product_id)
+    change_requests = requests.change_request_list(user=request.user, product=product)
+    return render(request, "governance/requests/change_request_list.html", {
+        "product": product, "space": product.space, "change_requests": change_requests,
+        "can_open": access.can(request.user, access.COMMENT, product)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_request_create(request, product_id):
+    product = _product_or_404(request.user, product_id)
+    if not access.can(request.user, access.COMMENT, product):
+        raise PermissionDenied("Only space members and product roles can open change requests on this record.")
+    fields = requests.proposable_fields()
+    current = requests.record_snapshot(product)
+    source = request.POST if request.method == "POST" else request.GET
+    proposed = {f: source.get(f"change__{f}", source.get(f, "")) for f in fields
+                if f"change__{f}" in source or (request.method == "GET" and f in source)}
+    extra = source.get("add_field", "")
+    if extra in fields and extra not in proposed:
+        proposed[extra] = source.get("add_value", "")
+    form_errors, title, justification = {}, source.get("title", ""), source.get("justification", "")
+    if request.method == "POST" and "add" not in request.POST:
+        try:
+            changes = {f: requests.coerce_form_value(f, v) for f, v in proposed.items()}
+            change_request = requests.change_request_create(
+                actor=request.user, product=product, title=title, justification=justification, changes=changes)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+        except errors.DomainError as exc:
+            form_errors = exc.details or {"__all__": [exc.message]}
+        else:
+            messages.success(request, "Change request opened; its reviewers were notified.")
+            return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+    rows = [{"field": f, "old": current.get(f), "new": v, "errors": form_errors.get(f, []),
+             "governed": f in policy.governed_fields(product, {f: v})} for f, v in proposed.items()]
+    other = [f for f in form_errors if f not in proposed]
+    return render(request, "governance/requests/change_request_form.html", {
+        "product": product, "space": product.space, "rows": rows, "fields": [f for f in fields if f not in proposed],
+        "title_value": title, "justification_value": justification,
+        "errors": form_errors, "other_errors": [m for f in other for m in form_errors[f]]},
+        status=400 if form_errors else 200)
+
+
+@login_required
+@require_GET
+def change_request_detail(request, change_request_id):
+    change_request = _change_request_or_404(request.user, change_request_id)
+    user = request.user
+    status = change_request.status
+    return render(request, "governance/requests/change_request_detail.html", {
+        "cr": change_request, "product": change_request.product, "space": change_request.product.space,
+        "groups": requests.group_state(change_request),
+        "reviews": change_request.reviews.select_related("reviewer"),
+        "can_review": status == "pending" and requests.can_review(user, change_request)
+        and not change_request.reviews.filter(reviewer=user).exists(),
+        "can_apply": status == "approved" and requests.can_apply(user, change_request),
+        "can_cancel": status in requests.OPEN_STATUSES and requests.can_cancel(user, change_request),
+        "can_submit": status == "draft" and requests.can_cancel(user, change_request),
+    })
+
+
+def _act(request, change_request_id, fn, success, **kwargs):
+    change_request = _change_request_or_404(request.user, change_request_id)
+    try:
+        fn(actor=request.user, change_request=change_request, **kwargs)
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from None
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+
+
+@login_required
+@require_POST
+def change_request_review(request, change_request_id):
+    decision = request.POST.get("decision", "")
+    return _act(request, change_request_id, requests.change_request_review,
+                "Approved." if decision == "approve" else "Rejected.",
+                decision=decision, notes=request.POST.get("notes", ""))
+
+
+@login_required
+@require_POST
+def change_request_apply(request, change_request_id):
+    return _act(request, change_request_id, requests.change_request_apply, "Change request applied.")
+
+
+@login_required
+@require_POST
+def change_request_cancel(request, change_request_id):
+    return _act(request, change_request_id, requests.change_request_cancel, "Change request cancelled.")
+
+
+@login_required
+@require_POST
+def change_request_submit(request, change_request_id):
+    return _act(request, change_request_id, requests.change_request_submit, "Submitted for review.")
