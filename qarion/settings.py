@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-deleted-artifacts": {"task": "modelrepo.tasks.purge_deleted_artifacts", "schedule": 3600.0},
     "scrub-artifacts": {"task": "modelrepo.tasks.scrub_artifacts", "schedule": float(QARION_SCRUB_INTERVAL)},
+    "run-quality-checks": {"task": "governance.tasks.run_quality_checks", "schedule": 3600.0},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,196 @@
+"""Quality checks and health: each built-in check passes and fails on purpose-built records,
+every run keeps its results, the health score, custom checks and results posted by automation,
+and who may do what."""
+
+import pytest
+
+from catalog import products
+from governance import quality
+from governance.models import ProductRole, QualityCheck, QualityResult
+from modelrepo.models import Artifact
+from tests.conftest import make_record
+
+SHA = "a" * 64
+HIGH_COMPLETE = {"risk_classification": "high", "intended_use": "Churn scoring", "limitations": "EU only",
+                 "risk_rationale": "Affects access to services"}
+GPAI_COMPLETE = {"is_gpai": True, "training_compute_flops": 1e24, "training_data_summary": "Web text",
+                 "copyright_policy_url": "https://example.com/c", "acceptable_use_policy_url": "https://example.com/a",
+                 "downstream_obligations_doc": "See the model card"}
+
+
+def artifact(product, kind="model_binary", current=False, integrity="verified", name=None):
+    return Artifact.objects.create(product=product, file_name=name or f"{kind}.bin", size_bytes=1, sha256=SHA,
+                                   kind=kind, upload_status="external", external_uri="s3://b/k",
+                                   is_current=current, integrity=integrity)
+
+
+def record(world, name="Scored", **fields):
+    return make_record(actor=world.editor, space=world.lab, name=name, **fields)
+
+
+def latest(product, check_type):
+    check = QualityCheck.objects.get(product=product, check_type=check_type)
+    return check.results.order_by("-executed_at", "-id").first()
+
+
+@pytest.mark.parametrize("fields, with_artifacts, expected, fix", [
+    ({"risk_classification": "minimal"}, False, "passed", ""),
+    ({"risk_classification": "limited"}, False, "passed", ""),
+    ({"risk_classification": "unclassified"}, False, "passed", ""),
+    ({"risk_classification": "unacceptable", "intended_use": "x"}, True, "failed", "field:risk_classification"),
+    (HIGH_COMPLETE, True, "passed", ""),
+    ({**HIGH_COMPLETE, "limitations": ""}, True, "failed", "field:limitations"),
+    ({**HIGH_COMPLETE, "intended_use": ""}, True, "failed", "field:intended_use"),
+    ({**HIGH_COMPLETE, "risk_rationale": ""}, True, "failed", "field:risk_rationale"),
+])
+def test_documentation_completeness_follows_the_risk_class(world, fields, with_artifacts, expected, fix):
+    product = record(world, **fields)
+    if with_artifacts:
+        artifact(product, "model_card")
+        artifact(product, "eval_report")
+    quality.checks_run(product=product)
+    result = latest(product, "documentation")
+    assert (result.status, result.fix) == (expected, fix)
+    if expected == "failed":
+        assert result.message
+
+
+@pytest.mark.parametrize("kind, check_type", [("model_card", "model_card"), ("eval_report", "eval_report")])
+@pytest.mark.parametrize("risk, present, expected", [
+    ("high", True, "passed"), ("high", False, "failed"), ("minimal", False, "passed"),
+])
+def test_high_risk_records_need_a_model_card_and_an_eval_report(world, kind, check_type, risk, present, expected):
+    product = record(world, risk_classification=risk)
+    if present:
+        artifact(product, kind)
+    quality.checks_run(product=product)
+    result = latest(product, check_type)
+    assert result.status == expected
+    if expected == "failed":
+        assert result.fix == "artifacts"
+
+
+def test_a_deleted_model_card_does_not_count(world):
+    from django.utils import timezone
+    product = record(world, risk_classification="high")
+    Artifact.objects.filter(pk=artifact(product, "model_card").pk).update(deleted_at=timezone.now())
+    quality.checks_run(product=product)
+    assert latest(product, "model_card").status == "failed"
+
+
+@pytest.mark.parametrize("fields, expected, fix", [
+    ({"is_gpai": False}, "passed", ""),
+    (GPAI_COMPLETE, "passed", ""),
+    ({**GPAI_COMPLETE, "training_compute_flops": None}, "failed", "field:training_compute_flops"),
+    ({**GPAI_COMPLETE, "training_data_summary": ""}, "failed", "field:training_data_summary"),
+    ({**GPAI_COMPLETE, "copyright_policy_url": ""}, "failed", "field:copyright_policy_url"),
+    ({**GPAI_COMPLETE, "acceptable_use_policy_url": ""}, "failed", "field:acceptable_use_policy_url"),
+    ({**GPAI_COMPLETE, "downstream_obligations_doc": ""}, "failed", "field:downstream_obligations_doc"),
+    ({**GPAI_COMPLETE, "copyright_policy_url": "", "acceptable_use_policy_url": "", "open_source_license": "Apache-2.0"},
+     "passed", ""),
+    ({**GPAI_COMPLETE, "training_data_summary": "", "open_source_license": "Apache-2.0"},
+     "failed", "field:training_data_summary"),
+])
+def test_gpai_duties_and_the_open_source_exemption(world, fields, expected, fix):
+    product = record(world, **fields)
+    quality.checks_run(product=product)
+    result = latest(product, "gpai_duties")
+    assert (result.status, result.fix) == (expected, fix)
+
+
+@pytest.mark.parametrize("current, integrity, expected", [
+    (True, "verified", "passed"), (True, "corrupted", "failed"), (True, "missing", "failed"), (True, "", "failed"),
+    (False, "verified", "failed"),
+])
+def test_the_current_artifact_checksum_must_be_verified(world, current, integrity, expected):
+    product = record(world)
+    artifact(product, current=current, integrity=integrity)
+    quality.checks_run(product=product)
+    assert latest(product, "checksum").status == expected
+
+
+@pytest.mark.parametrize("roles, risk, owner_expected, steward_expected", [
+    ([], "minimal", "failed", "passed"),
+    (["owner"], "minimal", "passed", "passed"),
+    (["owner"], "high", "passed", "failed"),
+    (["owner", "steward"], "high", "passed", "passed"),
+    (["steward"], "high", "failed", "passed"),
+])
+def test_owner_and_steward_checks(world, roles, risk, owner_expected, steward_expected):
+    product = record(world, risk_classification=risk)
+    for role in roles:
+        ProductRole.objects.create(product=product, user=world.editor, role=role)
+    quality.checks_run(product=product)
+    assert latest(product, "owner").status == owner_expected
+    assert latest(product, "steward").status == steward_expected
+    if owner_expected == "failed":
+        assert latest(product, "owner").fix == "roles"
+
+
+def test_every_run_keeps_its_results_and_the_health_follows_the_latest(world):
+    product = record(world, **HIGH_COMPLETE)
+    artifact(product, "model_card")
+    artifact(product, "eval_report")
+    artifact(product, current=True)
+    quality.checks_run(product=product)
+    # owner and steward fail: 5 of 7
+    assert quality.health_score(product) == round(100 * 5 / 7)
+    ProductRole.objects.create(product=product, user=world.editor, role="owner")
+    ProductRole.objects.create(product=product, user=world.editor, role="steward")
+    quality.checks_run(product=product)
+    assert quality.health_score(product) == 100
+    owner = QualityCheck.objects.get(product=product, check_type="owner")
+    assert list(owner.results.order_by("executed_at", "id").values_list("status", flat=True)) == ["failed", "passed"]
+    assert QualityResult.objects.filter(check_ref__product=product).count() == 14
+    assert quality.failing_checks(product) == []
+
+
+def test_health_is_none_before_any_run_and_ignores_disabled_checks(world):
+    product = record(world)
+    assert quality.health_score(product) is None
+    quality.checks_run(product=product)
+    QualityCheck.objects.filter(product=product, check_type__in=["owner", "checksum"]).update(enabled=False)
+    assert quality.health_score(product) == 100
+
+
+def test_the_record_list_annotation_sorts_by_health(world):
+    healthy = record(world, name="Healthy")
+    artifact(healthy, current=True)
+    ProductRole.objects.create(product=healthy, user=world.editor, role="owner")
+    sick = record(world, name="Sick", risk_classification="unacceptable")
+    for p in (healthy, sick):
+        quality.checks_run(product=p)
+    from catalog.models import Product
+    ordered = list(quality.with_health(Product.objects.filter(pk__in=[healthy.pk, sick.pk])).order_by("health")
+                   .values_list("name", "health"))
+    assert ordered[0][0] == "Sick" and ordered[1] == ("Healthy", 100.0)
+    assert {r["name"] for r in quality.space_failures(world.lab)} >= {"Owner assigned", "Documentation complete for the risk class"}
+
+
+def test_data_products_only_get_the_owner_check(world):
+    dataset = products.data_product_create(actor=world.editor, space=world.lab,
+                                           data={"product_type": "dataset", "name": "Events"})
+    quality.checks_run(product=dataset)
+    assert list(QualityCheck.objects.filter(product=dataset).values_list("check_type", flat=True)) == ["owner"]
+
+
+def test_a_failing_check_links_to_the_field_to_fill(world):
+    product = record(world, risk_classification="high", intended_use="", limitations="x", risk_rationale="y")
+    quality.checks_run(product=product)
+    rows = {r["check"].check_type: r for r in quality.failing_checks(product)}
+    assert rows["documentation"]["fix_url"] == f"/models/{product.pk}/edit/#id_intended_use"
+    assert rows["owner"]["fix_url"] == f"/models/{product.pk}/governance/#role-username"
+
+
+def test_checks_run_twice_only_appends_history(world):
+    quality.checks_run(product=world.record)
+    quality.checks_run(product=world.record)
+    assert QualityCheck.objects.filter(product=world.record).count() == 7
+    assert QualityResult.objects.filter(check_ref__product=world.record).count() == 14
+
+
+def test_the_periodic_task_runs_every_product(world, settings):
+    from governance.tasks import run_quality_checks
+    assert run_quality_checks() >= 2
+    assert "run-quality-checks" in settings.CELERY_BEAT_SCHEDULE
+    assert QualityCheck.objects.filter(product=world.other_record).exists()
