@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
 from governance.choices import ProductRoleName
-from governance.models import ProductRole
+from governance.models import AccessRequest, ProductRole
 
 VIEW = "view"
 COMMENT = "comment"  # also: open change and access requests
@@ -34,6 +34,10 @@ _SPACE_ROLE_GRANTS = {
     },
 }
 _ORG_ADMIN_GRANTS = _SPACE_ROLE_GRANTS[SpaceRole.ADMIN] | {VIEW_DIRECTORY}
+# A granted (not yet revoked) access request on one product.
+_ACCESS_REQUEST_GRANTS = {"view": {VIEW}, "edit": {VIEW, EDIT}}
+_GRANTED = "granted"
+
 _PRODUCT_ROLE_GRANTS = {
     ProductRoleName.OWNER: {VIEW, COMMENT, EDIT, ASSIGN_ROLES, REVIEW, APPROVE_ACCESS},
     ProductRoleName.STEWARD: {VIEW, COMMENT, EDIT, APPROVE_ACCESS},
@@ -69,12 +73,16 @@ def grants(user, obj) -> set[str]:
         result = _space_grants(user, obj.space)
         for role in ProductRole.objects.filter(user=user, product=obj).values_list("role", flat=True):
             result |= _PRODUCT_ROLE_GRANTS.get(role, set())
+        for level in AccessRequest.objects.filter(requester=user, product=obj, status=_GRANTED).values_list(
+                "level", flat=True):
+            result |= _ACCESS_REQUEST_GRANTS.get(level, set())
         if user.is_superuser:
             result |= _ORG_ADMIN_GRANTS
         return result
     if isinstance(obj, Space):
         result = _space_grants(user, obj)
-        if not result and ProductRole.objects.filter(user=user, product__space=obj).exists():
+        if not result and (ProductRole.objects.filter(user=user, product__space=obj).exists()
+                           or AccessRequest.objects.filter(requester=user, product__space=obj, status=_GRANTED).exists()):
             result = {VIEW}  # sees the space page, restricted to the products they hold a role on
         if user.is_superuser:
             result |= _ORG_ADMIN_GRANTS
@@ -110,10 +118,13 @@ def restrict(queryset: QuerySet, user, *, product_path: str = "") -> QuerySet:
         "organization_id"
     )
     role_product_ids = ProductRole.objects.filter(user=user).values("product_id")
+    granted_product_ids = AccessRequest.objects.filter(
+        requester=user, status=_GRANTED, product__isnull=False).values("product_id")
     return queryset.filter(
         Q(**{f"{p}space_id__in": space_ids})
         | Q(**{f"{p}space__organization_id__in": admin_org_ids})
         | Q(**{f"{p}{'id' if not p else 'pk'}__in": role_product_ids})
+        | Q(**{f"{p}{'id' if not p else 'pk'}__in": granted_product_ids})
     )
 
 
@@ -132,6 +143,8 @@ def visible_spaces(user, organization: Organization | None = None) -> QuerySet:
             ).values("organization_id")
         )
         | Q(id__in=ProductRole.objects.filter(user=user).values("product__space_id"))
+        | Q(id__in=AccessRequest.objects.filter(requester=user, status=_GRANTED, product__isnull=False)
+            .values("product__space_id"))
     )
 
 
