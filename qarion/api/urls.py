@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
     path("", include("governance.api.requests_urls")),
+    path("", include("governance.api.quality_urls")),
     path("", include("catalog.api.collab_urls")),
     path("", include("catalog.api.lineage_urls")),
     path("", include("catalog.api.products_urls")),

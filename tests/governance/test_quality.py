@@ -194,3 +194,106 @@ def test_the_periodic_task_runs_every_product(world, settings):
     assert run_quality_checks() >= 2
     assert "run-quality-checks" in settings.CELERY_BEAT_SCHEDULE
     assert QualityCheck.objects.filter(product=world.other_record).exists()
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+def quality_url(product, suffix=""):
+    return f"/api/v1.0/catalog/products/{product.pk}/quality{suffix}"
+
+
+def results_url(check):
+    return f"/api/v1.0/governance/quality-checks/{check.pk}/results"
+
+
+def custom_check(world, product=None):
+    return quality.custom_check_create(actor=world.editor, product=product or world.record, name="Drift below 5%",
+                                       severity="warning")
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("viewer", 403), ("member", 403), ("editor", 201), ("space_admin", 201), ("org_admin", 201),
+    ("outsider", 404), ("org_member", 404),
+])
+def test_posting_a_result_needs_edit_access(world, api_as, username, expected):
+    check = custom_check(world)
+    response = api_as(username).post(results_url(check), {"status": "failed", "value": 7.2, "message": "Drift 7.2%"},
+                                     format="json")
+    assert response.status_code == expected
+    assert check.results.count() == (1 if expected == 201 else 0)
+    if expected == 201:
+        assert response.json()["status"] == "failed"
+        check.refresh_from_db()
+        assert check.last_status == "failed"
+
+
+def test_posting_a_result_anonymously_is_refused(world, api_client):
+    check = custom_check(world)
+    response = api_client.post(results_url(check), {"status": "passed"}, format="json")
+    assert response.status_code == 401
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize("bad", ["ok", "PASSED", "", None])
+def test_a_bad_status_is_refused_in_the_error_format(world, api_as, bad):
+    check = custom_check(world)
+    response = api_as("editor").post(results_url(check), {"status": bad}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and error["message"] and "status" in error["details"]
+    assert check.results.count() == 0
+
+
+def test_a_read_token_cannot_post_results(world, api_as):
+    check = custom_check(world)
+    response = api_as("editor", scope="read").post(results_url(check), {"status": "passed"}, format="json")
+    assert response.status_code == 403
+
+
+def test_results_are_kept_and_listed_newest_first(world, api_as):
+    check = custom_check(world)
+    client = api_as("editor")
+    for status in ("failed", "passed"):
+        assert client.post(results_url(check), {"status": status}, format="json").status_code == 201
+    body = api_as("viewer").get(results_url(check)).json()
+    assert [r["status"] for r in body["results"]] == ["passed", "failed"]
+    assert api_as("outsider").get(results_url(check)).status_code == 404
+    assert api_as("editor").get("/api/v1.0/governance/quality-checks/not-a-uuid/results").status_code == 404
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("viewer", 403), ("member", 403), ("editor", 201), ("space_admin", 201), ("org_admin", 201), ("outsider", 404),
+])
+def test_declaring_a_custom_check_needs_edit_access(world, api_as, username, expected):
+    response = api_as(username).post(quality_url(world.record, "/checks"),
+                                     {"name": "Bias audit", "severity": "critical"}, format="json")
+    assert response.status_code == expected
+    assert QualityCheck.objects.filter(name="Bias audit").count() == (1 if expected == 201 else 0)
+
+
+def test_a_custom_check_with_a_bad_severity_or_a_taken_name_is_refused(world, api_as):
+    client = api_as("editor")
+    assert client.post(quality_url(world.record, "/checks"), {"name": "X", "severity": "fatal"},
+                       format="json").status_code == 400
+    assert client.post(quality_url(world.record, "/checks"), {"name": "X"}, format="json").status_code == 201
+    response = client.post(quality_url(world.record, "/checks"), {"name": "X"}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "duplicate"
+
+
+@pytest.mark.parametrize("username, get_expected, run_expected", [
+    ("viewer", 200, 403), ("member", 200, 403), ("editor", 200, 200), ("space_admin", 200, 200),
+    ("org_admin", 200, 200), ("outsider", 404, 404), ("org_member", 404, 404),
+])
+def test_health_and_running_the_checks_by_role(world, api_as, username, get_expected, run_expected):
+    client = api_as(username)
+    assert client.get(quality_url(world.record)).status_code == get_expected
+    response = client.post(quality_url(world.record, "/run"))
+    assert response.status_code == run_expected
+    if run_expected == 200:
+        body = response.json()
+        assert 0 <= body["health"] <= 100
+        assert {f["check"]["check_type"] for f in body["failing"]} >= {"owner", "checksum"}
+        assert any(f["fix_url"].endswith("#role-username") for f in body["failing"])
+    else:
+        assert not QualityResult.objects.exists()
+    assert client.get(quality_url(world.record, "/checks")).status_code == get_expected
