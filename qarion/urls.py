@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("modelrepo.urls")),
     path("", include("governance.urls")),
     path("", include("governance.urls_requests")),
+    path("", include("governance.urls_access")),
+    path("", include("governance.urls_quality")),
 ]
 
 handler404 = "qarion.handlers.not_found"

@@ -297,3 +297,63 @@ def test_health_and_running_the_checks_by_role(world, api_as, username, get_expe
     else:
         assert not QualityResult.objects.exists()
     assert client.get(quality_url(world.record, "/checks")).status_code == get_expected
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+def governance_tab(product):
+    return f"/models/{product.pk}/governance/"
+
+
+def test_the_governance_tab_shows_the_health_and_the_failing_checks_with_what_to_do(world, client_as):
+    product = record(world, name="High one", risk_classification="high")
+    quality.checks_run(product=product)
+    page = client_as("viewer").get(governance_tab(product)).content.decode()
+    assert 'id="health"' in page and "Failing checks" in page
+    assert f'href="/models/{product.pk}/edit/#id_intended_use"' in page
+    assert "Run checks now" not in page  # viewers cannot run
+    assert "Run checks now" in client_as("editor").get(governance_tab(product)).content.decode()
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("viewer", 403), ("member", 403), ("editor", 302), ("space_admin", 302), ("org_admin", 302),
+    ("outsider", 404), ("org_member", 404),
+])
+def test_running_the_checks_from_the_page_by_role(world, client_as, username, expected):
+    response = client_as(username).post(f"/models/{world.record.pk}/quality/run/")
+    assert response.status_code == expected
+    assert QualityResult.objects.exists() == (expected == 302)
+    if expected == 302:
+        assert response["Location"].endswith("/governance/#health")
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("viewer", 403), ("member", 403), ("editor", 302), ("space_admin", 302), ("outsider", 404),
+])
+def test_adding_a_custom_check_from_the_page_by_role(world, client_as, username, expected):
+    response = client_as(username).post(f"/models/{world.record.pk}/quality/checks/new/",
+                                        {"name": "Bias audit", "severity": "warning"})
+    assert response.status_code == expected
+    assert QualityCheck.objects.filter(name="Bias audit").exists() == (expected == 302)
+
+
+@pytest.mark.parametrize("username, expected", [
+    ("viewer", 200), ("member", 200), ("editor", 200), ("space_admin", 200), ("org_admin", 200),
+    ("outsider", 404), ("org_member", 404),
+])
+def test_a_check_page_shows_its_history_and_trend_by_role(world, client_as, username, expected):
+    check = custom_check(world)
+    for status in ("failed", "error", "passed"):
+        quality.result_post(actor=world.editor, check=check, status=status, message=f"run {status}")
+    response = client_as(username).get(f"/quality-checks/{check.pk}/")
+    assert response.status_code == expected
+    if expected == 200:
+        page = response.content.decode()
+        assert page.count("<circle") == 3 and "run error" in page
+
+
+def test_anonymous_users_are_sent_to_log_in(world, client):
+    check = custom_check(world)
+    for response in (client.get(f"/quality-checks/{check.pk}/"), client.post(f"/models/{world.record.pk}/quality/run/")):
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(governance_tab(world.record)).status_code == 302
