@@ -79,9 +79,20 @@ def test_load_demo_creates_the_documented_logins_and_roles(db):
     assert access.can(users["carol"], access.VIEW_DIRECTORY, org)
 
 
+def test_load_demo_links_the_churn_model_to_its_source_and_consumer(db):
+    from catalog.models import LineageEdge
+
+    load_demo()
+    load_demo()
+    edges = {(e.upstream.name, e.downstream.name) for e in LineageEdge.objects.select_related("upstream", "downstream")}
+    assert edges == {("Customer events", "Customer Churn Predictor"),
+                     ("Customer Churn Predictor", "Retention dashboard")}
+    assert Product.objects.filter(name="Customer events", product_type="dataset").count() == 1
+
+
 def test_load_demo_records_are_varied_and_audited(db):
     load_demo()
-    records = Product.objects.select_related("model_details")
+    records = Product.objects.filter(product_type__in=AI_PRODUCT_TYPES).select_related("model_details")
     assert {r.space.slug for r in records} == {"research", "production"}
     assert {r.product_type for r in records} == set(AI_PRODUCT_TYPES)
     details = [r.model_details for r in records]

@@ -508,3 +508,21 @@ def demo_file_bytes(file_name: str, record_name: str) -> bytes:
         return struct.pack("<Q", len(raw)) + raw + body
     return (f"# Model card: {record_name}\n\n## Intended use\n\nSee the record's overview.\n\n"
             "## Evaluation\n\nMetrics are recorded on each version.\n").encode()
+
+
+# Data products around the demo models, and the lineage that links them (upstream → downstream),
+# so the Lineage tab draws a real picture: a dataset feeds the churn model, a dashboard uses it.
+DATA_PRODUCTS = {
+    "research": [
+        {"product_type": "dataset", "name": "Customer events",
+         "description": "Subscriber activity events (logins, plan changes, support tickets), daily partitions.",
+         "criticality": "high", "sensitivity": "confidential"},
+        {"product_type": "dashboard", "name": "Retention dashboard",
+         "description": "Churn risk by segment for the customer success team, fed by the churn model.",
+         "criticality": "medium", "sensitivity": "internal"},
+    ],
+}
+LINEAGE = [
+    (("research", "Customer events"), ("research", "Customer Churn Predictor")),
+    (("research", "Customer Churn Predictor"), ("research", "Retention dashboard")),
+]

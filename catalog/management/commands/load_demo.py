@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
+from catalog import lineage, products
 from catalog import services as catalog_services
 from catalog.management import demo_data
-from catalog.models import Organization, Product, Space
+from catalog.models import LineageEdge, Organization, Product, Space
 from modelrepo import services as modelrepo_services
 
 
@@ -34,6 +35,8 @@ class Command(BaseCommand):
                 author = users[demo_data.SPACE_AUTHORS[space_slug]]
                 for record in records:
                     created["records"] += self._record(author, spaces[space_slug], record)
+            self._data_products(users, spaces)
+            self._lineage(users, spaces)
         for (space_slug, record_name), releases in demo_data.RELEASES.items():
             author = users[demo_data.SPACE_AUTHORS[space_slug]]
             product = Product.objects.filter(space=spaces[space_slug], name=record_name).first()
@@ -107,6 +110,27 @@ class Command(BaseCommand):
             if spec.get("current"):
                 version_services.version_make_current(actor=author, product=product, version=version,
                                                       reason="Demo data")
+
+    def _data_products(self, users, spaces):
+        for space_slug, items in demo_data.DATA_PRODUCTS.items():
+            author = users[demo_data.SPACE_AUTHORS[space_slug]]
+            for item in items:
+                if not Product.objects.filter(space=spaces[space_slug], name=item["name"]).exists():
+                    products.data_product_create(actor=author, space=spaces[space_slug], data=dict(item))
+
+    def _lineage(self, users, spaces):
+        def find(key):
+            space_slug, name = key
+            return Product.objects.filter(space=spaces[space_slug], name=name).first()
+
+        for upstream_key, downstream_key in demo_data.LINEAGE:
+            upstream, downstream = find(upstream_key), find(downstream_key)
+            if upstream is None or downstream is None:
+                continue
+            if LineageEdge.objects.filter(upstream=upstream, downstream=downstream).exists():
+                continue
+            author = users[demo_data.SPACE_AUTHORS[downstream_key[0]]]
+            lineage.edge_add(actor=author, upstream=upstream, downstream=downstream)
 
     def _record(self, author, space, record) -> int:
         data = {key: value for key, value in record.items() if key != "tags"}
