@@ -7,7 +7,8 @@ from django.db.models import Q
 from catalog.choices import AI_PRODUCT_TYPES, ProductType
 from catalog.models import Product
 from governance.choices import ProductRoleName
-from governance.models import ProductRole
+from governance import quality
+from governance.models import ProductRole, QualityCheck, QualityStatus
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 
 
@@ -63,6 +64,12 @@ ORDERING_FIELDS = (
     ("model_details__risk_classification", "risk_classification"),
     ("model_details__lifecycle_stage", "lifecycle_stage"),
     ("space__name", "space"),
+    ("health", "health"),
+)
+HEALTH_CHOICES = (
+    ("failing", "Failing a check"),
+    ("passing", "All checks pass"),
+    ("unchecked", "Not checked yet"),
 )
 
 
@@ -94,6 +101,7 @@ class ModelRecordFilterSet(django_filters.FilterSet):
         choices=ProductRoleName.choices, method="filter_my_role", label="My role"
     )
     owner = CommaSeparatedValuesFilter(method="filter_owner", label="Owner")
+    health = django_filters.ChoiceFilter(choices=HEALTH_CHOICES, method="filter_health", label="Health")
     archived = django_filters.ChoiceFilter(
         choices=ARCHIVED_CHOICES, method="filter_archived", label="Archived", empty_label=None
     )
@@ -148,7 +156,22 @@ class ModelRecordFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(is_archived=False)
 
+    def filter_health(self, queryset, name, value):
+        """By the newest result of each enabled quality check."""
+        checked = QualityCheck.objects.filter(enabled=True).exclude(last_status="")
+        failing = checked.exclude(last_status=QualityStatus.PASSED).values("product_id")
+        if value == "failing":
+            return queryset.filter(pk__in=failing)
+        if value == "passing":
+            return queryset.filter(pk__in=checked.values("product_id")).exclude(pk__in=failing)
+        if value == "unchecked":
+            return queryset.exclude(pk__in=checked.values("product_id"))
+        return queryset
+
     def filter_queryset(self, queryset):
+        ordering = self.form.cleaned_data.get("ordering") or []
+        if any(field.lstrip("-") == "health" for field in ordering):
+            queryset = quality.with_health(queryset)
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("name")

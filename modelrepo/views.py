@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views import View
 
 from catalog.views_products import lineage_tab_context
-from governance import access, audit
+from governance import access, audit, quality
 from governance import views as governance_views
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
@@ -150,6 +150,7 @@ class SpaceModelListView(ModelRecordListMixin, View):
             request, records, scope="space", space=space, organization=space.organization,
             can_create=access.can(request.user, access.CREATE_PRODUCT, space),
             can_audit=access.can(request.user, access.MANAGE, space),
+            quality_failures=quality.space_failures(space),
         )
 
 

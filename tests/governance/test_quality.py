@@ -357,3 +357,30 @@ def test_anonymous_users_are_sent_to_log_in(world, client):
     for response in (client.get(f"/quality-checks/{check.pk}/"), client.post(f"/models/{world.record.pk}/quality/run/")):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(governance_tab(world.record)).status_code == 302
+
+
+def test_the_record_list_filters_and_sorts_by_health_and_the_space_page_counts_failures(world, client_as, api_as):
+    from governance import quality as quality_services
+    from governance.models import ProductRole
+    from tests.conftest import make_record
+    healthy = make_record(actor=world.editor, space=world.lab, name="Healthy one", risk_classification="minimal")
+    ProductRole.objects.create(product=healthy, user=world.editor, role="owner")
+    unchecked = make_record(actor=world.editor, space=world.lab, name="Never checked")
+    quality_services.checks_run(product=world.record)  # no owner: fails
+    quality_services.checks_run(product=healthy)
+    from governance.models import QualityCheck
+    QualityCheck.objects.filter(product=healthy).exclude(last_status="passed").update(enabled=False)
+    names = lambda response: [p.name for p in response.context["page_obj"].object_list]
+    client = client_as("viewer")
+    assert names(client.get("/s/lab/models/?health=failing")) == ["Churn predictor"]
+    assert "Healthy one" in names(client.get("/s/lab/models/?health=passing"))
+    assert "Churn predictor" not in names(client.get("/s/lab/models/?health=passing"))
+    assert names(client.get("/s/lab/models/?health=unchecked")) == [unchecked.name]
+    api = api_as("viewer").get("/api/v1.0/catalog/spaces/lab/model-repository/models?health=failing").json()
+    assert [r["name"] for r in api["results"]] == ["Churn predictor"]
+    by_health = [n for n in names(client.get("/s/lab/models/?ordering=health")) if n != unchecked.name]
+    assert by_health.index("Churn predictor") < by_health.index("Healthy one")
+    page = client.get("/s/lab/models/").content.decode()
+    assert "Failing quality checks" in page and "Owner assigned" in page
+    bad = api_as("viewer").get("/api/v1.0/catalog/spaces/lab/model-repository/models?health=bogus")
+    assert bad.status_code == 400 and "health" in bad.json()["error"]["details"]
