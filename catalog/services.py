@@ -277,3 +277,67 @@ def space_membership_set(*, actor, space: Space, user, role: str) -> SpaceMember
             audit.record(actor=actor, action="space_membership.set", target=space,
                          changes={"user": {"old": None, "new": user.get_username()}, "role": {"old": old, "new": role}})
     return membership
+
+
+# --- space members managed by space admins --------------------------------------------------------
+
+def _require_space_admin(actor, space: Space) -> None:
+    if not access.can(actor, access.MANAGE, space):
+        raise PermissionDenied("Only space admins can change members.")
+
+
+def _other_admins(space: Space, user) -> bool:
+    from catalog.choices import SpaceRole
+
+    return SpaceMembership.objects.filter(space=space, role=SpaceRole.ADMIN).exclude(user=user).exists()
+
+
+def space_member_add(*, actor, space: Space, user, role: str) -> SpaceMembership:
+    """Add an existing user of the space's organization with ``role``."""
+    from catalog.choices import SpaceRole
+    from qarion.errors import Conflict
+
+    _require_space_admin(actor, space)
+    if role not in SpaceRole.values:
+        raise invalid({"role": [f"Choose one of: {', '.join(SpaceRole.values)}."]})
+    if user is None or not OrganizationMembership.objects.filter(
+            user=user, organization_id=space.organization_id).exists():
+        raise invalid({"username": ["No user of this organization has this name."]})
+    if SpaceMembership.objects.filter(space=space, user=user).exists():
+        raise Conflict(f"{user.get_username()} is already a member of this space; change their role instead.",
+                       code="duplicate")
+    return space_membership_set(actor=actor, space=space, user=user, role=role)
+
+
+def space_member_change_role(*, actor, space: Space, user, role: str) -> SpaceMembership:
+    """Change a member's role; the last admin of a space keeps the admin role."""
+    from catalog.choices import SpaceRole
+    from qarion.errors import Conflict
+
+    _require_space_admin(actor, space)
+    if role not in SpaceRole.values:
+        raise invalid({"role": [f"Choose one of: {', '.join(SpaceRole.values)}."]})
+    membership = SpaceMembership.objects.filter(space=space, user=user).first()
+    if membership is None:
+        raise NotFound("This user is not a member of the space.")
+    if membership.role == SpaceRole.ADMIN and role != SpaceRole.ADMIN and not _other_admins(space, user):
+        raise Conflict("A space keeps at least one admin; make someone else admin first.", code="last_admin")
+    return space_membership_set(actor=actor, space=space, user=user, role=role)
+
+
+def space_membership_remove(*, actor, space: Space, user) -> None:
+    """Remove a member from the space; the last admin of a space cannot be removed."""
+    from catalog.choices import SpaceRole
+    from qarion.errors import Conflict
+
+    _require_space_admin(actor, space)
+    with transaction.atomic():
+        membership = SpaceMembership.objects.select_for_update().filter(space=space, user=user).first()
+        if membership is None:
+            raise NotFound("This user is not a member of the space.")
+        if membership.role == SpaceRole.ADMIN and not _other_admins(space, user):
+            raise Conflict("A space keeps at least one admin; make someone else admin first.", code="last_admin")
+        old = membership.role
+        membership.delete()
+        audit.record(actor=actor, action="space_membership.removed", target=space,
+                     changes={"user": {"old": user.get_username(), "new": None}, "role": {"old": old, "new": None}})

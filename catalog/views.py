@@ -59,3 +59,55 @@ def token_revoke(request, token_id):
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked; requests that use it are now refused.")
     return redirect("catalog:token_list")
+
+
+def _managed_space_or_404(user, space_slug):
+    """The space, if ``user`` manages it: 404 to whoever cannot see it, 403 to other members."""
+    from django.core.exceptions import PermissionDenied as HttpForbidden
+
+    space = access.visible_spaces(user).filter(slug=space_slug).select_related("organization").first()
+    if space is None:
+        raise Http404("No such space.")
+    if not access.can(user, access.MANAGE, space):
+        raise HttpForbidden("Only space admins manage members.")
+    return space
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def space_members(request, space_slug):
+    """The space's members; a space admin adds a user of the organization with a role,
+    changes a role or removes a member. Every change goes through an audited service."""
+    from django.contrib.auth import get_user_model
+
+    from catalog.choices import SpaceRole
+    from catalog.models import OrganizationMembership, SpaceMembership
+
+    space = _managed_space_or_404(request.user, space_slug)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        user = get_user_model().objects.filter(username=request.POST.get("username", "")).first()
+        role = request.POST.get("role", "")
+        try:
+            if action == "add":
+                services.space_member_add(actor=request.user, space=space, user=user, role=role)
+                messages.success(request, f"{user.get_username()} added as {role}.")
+            elif user is None:
+                raise errors.NotFound("This user is not a member of the space.")
+            elif action == "change":
+                services.space_member_change_role(actor=request.user, space=space, user=user, role=role)
+                messages.success(request, f"{user.get_username()} is now {role}.")
+            elif action == "remove":
+                services.space_membership_remove(actor=request.user, space=space, user=user)
+                messages.success(request, f"{user.get_username()} removed from {space.name}.")
+            else:
+                raise errors.ValidationFailed("Choose add, change or remove.")
+        except errors.DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("catalog:space_members", space_slug=space.slug)
+    memberships = SpaceMembership.objects.filter(space=space).select_related("user").order_by("user__username")
+    candidates = (OrganizationMembership.objects.filter(organization=space.organization)
+                  .exclude(user__in=memberships.values("user")).select_related("user").order_by("user__username"))
+    return render(request, "catalog/space_members.html", {
+        "space": space, "organization": space.organization, "memberships": memberships,
+        "candidates": [m.user for m in candidates], "roles": SpaceRole.choices})

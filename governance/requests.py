@@ -557,3 +557,8 @@ def visible_access_request(*, user, access_request_id):
         return access_request_list(user=user).get(pk=access_request_id)
     except (AccessRequest.DoesNotExist, DjangoValidationError, ValueError):
         raise NotFound("No access request with this id exists, or you cannot see it.") from None
+
+
+def access_requests_to_decide(*, user) -> QuerySet:
+    """Requests waiting for ``user``'s decision (never their own)."""
+    return access_request_list(user=user).filter(status="requested").exclude(requester_id=user.pk)

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qarion.context_processors.navigation",
+                "qarion.context_processors.inbox",
             ],
         },
     },

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
     path("", include("governance.api.requests_urls")),
+    path("", include("governance.api.access_urls")),
+    path("", include("catalog.api.members_urls")),
     path("", include("governance.api.quality_urls")),
     path("", include("catalog.api.collab_urls")),
     path("", include("catalog.api.lineage_urls")),

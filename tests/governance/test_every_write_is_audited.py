@@ -95,6 +95,12 @@ WALK = {
         actor=w.org_admin, organization=w.org, user=make_user("newcomer"), role=OrganizationRole.MEMBER),
     "catalog.services.space_membership_set": lambda w: lambda: catalog_services.space_membership_set(
         actor=w.space_admin, space=w.lab, user=w.org_member, role=SpaceRole.VIEWER),
+    "catalog.services.space_member_add": lambda w: lambda: catalog_services.space_member_add(
+        actor=w.space_admin, space=w.lab, user=w.org_member, role=SpaceRole.VIEWER),
+    "catalog.services.space_member_change_role": lambda w: lambda: catalog_services.space_member_change_role(
+        actor=w.space_admin, space=w.lab, user=w.viewer, role=SpaceRole.MEMBER),
+    "catalog.services.space_membership_remove": lambda w: lambda: catalog_services.space_membership_remove(
+        actor=w.space_admin, space=w.lab, user=w.viewer),
     "catalog.collab.comment_create": lambda w: lambda: collab.comment_create(actor=w.member, product=w.record, body="hi"),
     "catalog.collab.comment_update": lambda w: (lambda c: lambda: collab.comment_update(
         actor=w.member, comment=c, body="edited"))(collab.comment_create(actor=w.member, product=w.record, body="hi")),
