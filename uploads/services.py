@@ -357,6 +357,7 @@ def session_assemble(session_id) -> None:
     one clear failure."""
     from modelrepo import formats
 
+    entered = time.monotonic()
     until = _claim(session_id)
     if until is None:
         return
@@ -436,8 +437,8 @@ def session_assemble(session_id) -> None:
         return
     if target is None:
         staging.remove(session.id)
-    log.info("Assembled upload %s (%d bytes): hash %.2f s, detect, move and record %.2f s", session.id,
-             session.total_size, hashed - started, time.monotonic() - hashed)
+    log.info("Assembled upload %s (%d bytes): claim and checks %.2f s, hash %.2f s, detect, move and record %.2f s",
+             session.id, session.total_size, started - entered, hashed - started, time.monotonic() - hashed)
 
 
 def _details(detection) -> dict:
