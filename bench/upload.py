@@ -193,7 +193,7 @@ def main():
         t_sent = time.perf_counter()
         assert not errors, errors[:3]
         status, body = api.json("POST", f"{base}/{session['id']}/complete", {})
-        t_answered = time.perf_counter()
+        t_answered, complete_status = time.perf_counter(), status
         while body.get("status") not in ("completed", "failed") and time.perf_counter() - t_sent < 600:
             time.sleep(0.02)
             status, body = api.json("GET", f"{base}/{session['id']}")
@@ -221,7 +221,7 @@ def main():
               f"gunicorn {args.workers} sync workers")
         print(f"upload end to end: {upload_seconds:.2f} s = {mb / upload_seconds:.0f} MB/s "
               f"(chunks only: {mb / (t_sent - t_start):.0f} MB/s)")
-        print(f"completion latency: {completion:.2f} s (the complete call answered {status} after "
+        print(f"completion latency: {completion:.2f} s (the complete call answered {complete_status} after "
               f"{t_answered - t_sent:.2f} s)")
         print(f"download: {download_seconds:.2f} s = {mb / download_seconds:.0f} MB/s, bytes and sha256 "
               f"{'match' if download_ok else 'DIFFER'}")
