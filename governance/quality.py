@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,8 +304,8 @@ def with_health(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(
         _checks_total=Count("quality_checks", filter=enabled, distinct=True),
         _checks_passed=Count("quality_checks", filter=passed, distinct=True),
-    ).annotate(health=Cast(F("_checks_passed"), FloatField()) * 100.0 / Cast(
-        F("_checks_total"), FloatField()))
+    ).annotate(health=Cast(F("_checks_passed"), FloatField()) * 100.0 / NullIf(Cast(
+        F("_checks_total"), FloatField()), 0.0))  # no checked checks: null, not a division by zero
 
 
 def failing_checks(product: Product) -> list[dict]:

@@ -163,7 +163,7 @@ def change_request_create(*, actor, product: Product, title: str, justification:
 
 
 def _locked(change_request: ChangeRequest) -> ChangeRequest:
-    return ChangeRequest.objects.select_for_update().select_related("product__space__organization", "requester").get(
+    return ChangeRequest.objects.select_for_update(of=("self",)).select_related("product__space__organization", "requester").get(
         pk=change_request.pk)
 
 
@@ -453,7 +453,7 @@ def access_request_create(*, actor, space=None, product_id=None, level: str, jus
 def _locked_access(access_request):
     from governance.models import AccessRequest
 
-    return AccessRequest.objects.select_for_update().select_related("space__organization", "product", "requester").get(
+    return AccessRequest.objects.select_for_update(of=("self",)).select_related("space__organization", "product", "requester").get(
         pk=access_request.pk)
 
 

@@ -121,7 +121,8 @@ class UploadCompleteView(APIView):
         session = services.session_complete(
             actor=request.user, session=session, expected_sha256=body.validated_data.get("expected_sha256")
         )
-        if session.status == SessionStatus.ASSEMBLING and dispatch.assemble(session):
+        after_response = []
+        if session.status == SessionStatus.ASSEMBLING and dispatch.assemble(session, defer=after_response.append):
             session.refresh_from_db()
         if session.status == SessionStatus.COMPLETED:
             return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
@@ -140,4 +141,8 @@ class UploadCompleteView(APIView):
                            "details": {"session": UploadSessionSerializer(session, context={"request": request}).data}}},
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(UploadSessionSerializer(session, context={"request": request}).data,
+                            status=status.HTTP_202_ACCEPTED)
+        # Django runs these when the server closes the response, i.e. once it has been sent.
+        response._resource_closers.extend(after_response)
+        return response
