@@ -11,7 +11,6 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from catalog.models import Product
-from governance import access
 from modelrepo import artifacts as artifact_services
 from modelrepo import downloads, selectors
 from modelrepo import versions as version_services
@@ -28,7 +27,7 @@ from modelrepo.api.release_serializers import (
 )
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from qarion.api.schema import error_responses, responses, uuid_path_parameter
-from qarion.errors import Conflict, PermissionDenied, invalid
+from qarion.errors import Conflict, invalid
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 _VERSION_ID = uuid_path_parameter("version_id", "The version's id.")
@@ -42,11 +41,7 @@ def _record(request, product_id) -> Product:
 
 
 def _editable_record(request, product_id) -> Product:
-    """The record, refusing view-only callers before the body is even read."""
-    product = _record(request, product_id)
-    if not access.can(request.user, access.EDIT, product):
-        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
-    return product
+    return selectors.model_record_get_editable(user=request.user, product_id=product_id)
 
 
 class _RecordScopedView(generics.GenericAPIView):
