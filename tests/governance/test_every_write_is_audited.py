@@ -16,6 +16,7 @@ from catalog import services as catalog_services
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import Organization
 from governance import services as governance_services
+from governance import space_policy
 from governance.models import AuditEvent, ProductRole
 from modelrepo import artifacts, training, versions
 from modelrepo import services as modelrepo_services
@@ -147,6 +148,12 @@ WALK = {
     "uploads.services.session_abort": lambda w: (lambda s: lambda: upload_services.session_abort(
         actor=w.editor, session=s))(_session(w)),
 }
+
+
+# The space change policy, edited by space admins.
+MODULES.append(space_policy)
+WALK["governance.space_policy.space_change_policy_update"] = lambda w: lambda: space_policy.space_change_policy_update(
+    actor=w.space_admin, space=w.lab, rules={"risk_classification": False})
 
 
 def _writes_with_an_actor():
