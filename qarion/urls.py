@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("governance.urls_requests")),
     path("", include("governance.urls_access")),
     path("", include("governance.urls_quality")),
+    path("", include("governance.urls_policy")),
 ]
 
 handler404 = "qarion.handlers.not_found"

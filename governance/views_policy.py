@@ -1,0 +1,35 @@
+"""Browser page of a space's change policy: its admins (and organization admins) turn each
+rule on or off. Who cannot see the space gets 404; who sees it but does not manage it, 403."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from catalog.views_products import visible_space_or_404
+from governance import access, policy
+from governance.space_policy import space_change_policy_update
+from qarion import errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def space_change_policy(request, space_slug):
+    space = visible_space_or_404(request.user, space_slug)
+    if not access.can(request.user, access.MANAGE, space):
+        raise PermissionDenied("Only space admins and organization admins change the space's change policy.")
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("rules"))
+        try:
+            space_change_policy_update(actor=request.user, space=space,
+                                       rules={name: name in chosen for name in policy.RULE_LABELS})
+        except errors.DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Change policy of {space.name} saved.")
+        return redirect("governance_policy:space_change_policy", space_slug=space.slug)
+    current = policy.rules(space)
+    return render(request, "governance/policy/space_change_policy.html", {
+        "space": space, "organization": space.organization,
+        "rules": [(name, label, current[name]) for name, label in policy.RULE_LABELS.items()]})
