@@ -3,27 +3,39 @@ instead of a direct edit. It governs updates, never creation.
 
 ``space.change_policy`` maps rule names to booleans. New spaces start with every rule on
 (``catalog.models.default_change_policy``); a missing or false key is a rule that is off, so
-a space whose policy is ``{}`` governs nothing."""
+a space whose policy is ``{}`` governs nothing. Rules added after a space was created
+(``high_risk_forbid_pickle``) are therefore off until a space admin turns them on.
+
+Besides field updates, the policy governs two actions on high-risk records: releasing a
+version and moving the current version or artifact. A change request proposes them with the
+pseudo-fields of ``ACTION_FIELDS``; applying it calls the same services with
+``change_request=`` (the approval stands in for the policy check)."""
 
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from catalog.models import Product, Space, default_change_policy
-from qarion.errors import ValidationFailed
+from modelrepo.scanning import PICKLE_FORMATS
+from qarion.errors import Conflict, ValidationFailed
 
 RISK_CLASSIFICATION = "risk_classification"
 DEPLOYMENT_STATUS_PRODUCTION = "deployment_status_production"
 HIGH_RISK_RELEASE = "high_risk_release"
 HIGH_RISK_CURRENT_POINTER = "high_risk_current_pointer"
+HIGH_RISK_FORBID_PICKLE = "high_risk_forbid_pickle"
 
 RULE_LABELS = {
     RISK_CLASSIFICATION: "Changing the risk classification",
     DEPLOYMENT_STATUS_PRODUCTION: "Setting the deployment status to production",
     HIGH_RISK_RELEASE: "Releasing a version of a high-risk record",
     HIGH_RISK_CURRENT_POINTER: "Moving the current version or artifact of a high-risk record",
+    HIGH_RISK_FORBID_PICKLE: "Forbid pickle-based formats for high-risk records",
 }
 POINTER_FIELDS = ("current_version", "current_artifact")
+RELEASE_FIELD = "release_version"
+# What a change request proposes besides record fields: the value is a version or artifact id.
+ACTION_FIELDS = (*POINTER_FIELDS, RELEASE_FIELD)
 
 
 def rules(space) -> dict[str, bool]:
@@ -55,19 +67,29 @@ def governed_fields(product: Product, changes: dict) -> list[str]:
             result.append("deployment_status")
     if active[HIGH_RISK_CURRENT_POINTER] and current_risk == "high":
         result.extend(field for field in POINTER_FIELDS if field in changes)
+    if active[HIGH_RISK_RELEASE] and current_risk == "high" and RELEASE_FIELD in changes:
+        result.append(RELEASE_FIELD)
     return result
+
+
+def _high_risk_rule(product: Product, rule: str) -> bool:
+    details = _details(product)
+    return getattr(details, "risk_classification", None) == "high" and rules(product.space)[rule]
 
 
 def governs_release(product: Product) -> bool:
     """Whether releasing a version of ``product`` needs an approved change request."""
-    details = _details(product)
-    return rules(product.space)[HIGH_RISK_RELEASE] and getattr(details, "risk_classification", None) == "high"
+    return _high_risk_rule(product, HIGH_RISK_RELEASE)
 
 
 def governs_current_pointer(product: Product) -> bool:
     """Whether moving the product's current version or artifact needs an approved change request."""
-    details = _details(product)
-    return rules(product.space)[HIGH_RISK_CURRENT_POINTER] and getattr(details, "risk_classification", None) == "high"
+    return _high_risk_rule(product, HIGH_RISK_CURRENT_POINTER)
+
+
+def forbids_pickle(product: Product) -> bool:
+    """Whether pickle-based files may not be made current or released on ``product``."""
+    return _high_risk_rule(product, HIGH_RISK_FORBID_PICKLE)
 
 
 class ChangeRequestRequired(ValidationFailed):
@@ -77,22 +99,78 @@ class ChangeRequestRequired(ValidationFailed):
     code = "change_request_required"
 
 
-def change_request_url(product: Product, changes: dict) -> str:
-    """The change request form of ``product``, pre-filled with ``changes``."""
-    query = urlencode({k: "" if v is None else v for k, v in changes.items() if isinstance(v, (str, int, float, bool)) or v is None})
+class PickleForbidden(Conflict):
+    """Making current or releasing pickle-based files of a high-risk record (409)."""
+
+    code = "pickle_forbidden"
+
+
+def change_request_url(product: Product, changes: dict, *, title: str = "") -> str:
+    """The change request form of ``product``, pre-filled with ``changes`` (and a title)."""
+    prefill = {k: "" if v is None else v for k, v in changes.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    if title:
+        prefill["title"] = title
+    query = urlencode(prefill)
     url = reverse("governance_requests:change_request_create", kwargs={"product_id": product.pk})
     return f"{url}?{query}" if query else url
+
+
+def _require_change_request(product: Product, changes: dict, what: str, *, title: str = "", hint: str = "",
+                            inputs=None) -> None:
+    """Raise ChangeRequestRequired for ``what`` (a phrase such as "changing risk_classification"),
+    offering the change request form pre-filled with ``changes``. ``hint`` (a sentence ending
+    in a colon) replaces "Open a change request instead:"; ``inputs`` names the caller's
+    fields that asked for the change (the details carry the message under them)."""
+    url = change_request_url(product, changes, title=title)
+    message = f"This space requires an approved change request before {what}. {hint or 'Open a change request instead:'} {url}"
+    details = {field: [f"{what[:1].upper()}{what[1:]} needs an approved change request."] for field in inputs or changes}
+    details["change_request_url"] = url
+    raise ChangeRequestRequired(message, details=details)
 
 
 def check_update(product: Product, changes: dict) -> None:
     """Refuse a direct update of fields the space governs, offering a change request instead."""
     fields = governed_fields(product, changes)
-    if not fields:
-        return
-    url = change_request_url(product, {f: changes[f] for f in fields})
-    names = ", ".join(fields)
-    message = (f"This space requires an approved change request to change {names}. "
-               f"Open a change request instead: {url}")
-    details = {field: [f"Changing {field} needs an approved change request."] for field in fields}
-    details["change_request_url"] = url
-    raise ChangeRequestRequired(message, details=details)
+    if fields:
+        _require_change_request(product, {f: changes[f] for f in fields}, f"changing {', '.join(fields)}")
+
+
+def pickle_based(artifacts) -> list[str]:
+    """File names of ``artifacts`` whose detected format runs code when loaded, or whose
+    format details say they hold a pickle (numpy object arrays, zips with ``.pkl`` members)."""
+    return sorted(a.file_name for a in artifacts
+                  if a.detected_format in PICKLE_FORMATS or (a.format_details or {}).get("contains_pickle") is True)
+
+
+def check_pickle(product: Product, artifacts, doing: str) -> None:
+    """Refuse ``doing`` with pickle-based ``artifacts`` when the space forbids them on this record."""
+    files = pickle_based(artifacts)
+    if files and forbids_pickle(product):
+        raise PickleForbidden(
+            f"This space forbids pickle-based formats for high-risk records, so {doing} is refused: "
+            f"{', '.join(files)} {'is' if len(files) == 1 else 'are'} pickle-based (pickle, PyTorch or joblib). "
+            "Convert the weights to a format that cannot run code, such as safetensors or ONNX.",
+            details={"files": files})
+
+
+def check_current_pointer(product: Product, *, field: str, label: str, value=None, artifacts=(),
+                          change_request=None, hint: str = "", asked_by: str = "") -> None:
+    """Refuse moving the current version or artifact (``field``) to ``value`` (an id, or
+    None when the target does not exist yet; ``label`` names it): pickle-based ``artifacts``
+    when the space forbids them, and a direct move the space governs (an approved
+    ``change_request`` is what the policy asks for, so it passes). ``asked_by`` is the
+    caller's input that asked for the move, such as ``make_current``."""
+    what = "the current version" if field == "current_version" else "the current artifact"
+    check_pickle(product, artifacts, f"making {label} {what}")
+    if change_request is None and governs_current_pointer(product):
+        _require_change_request(product, {field: value}, f"moving {what} of a high-risk record",
+                                title=f"Move {what}", hint=hint, inputs=[asked_by] if asked_by else None)
+
+
+def check_release(product: Product, *, version, artifacts=(), change_request=None) -> None:
+    """Refuse releasing ``version`` with pickle-based ``artifacts`` when the space forbids
+    them, and a direct release the space governs (``change_request`` passes)."""
+    check_pickle(product, artifacts, f"releasing version {version.label}")
+    if change_request is None and governs_release(product):
+        _require_change_request(product, {RELEASE_FIELD: str(version.pk)},
+                                "releasing a version of a high-risk record", title=f"Release version {version.label}")

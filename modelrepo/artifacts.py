@@ -3,7 +3,10 @@ the current-artifact pointer, deletion (a tombstone), external references, downl
 events, integrity marks and the purge of deleted bytes.
 
 Writes are atomic, permission-checked (``edit``) and audited on the product. Changes of the
-current pointer go through ``services._set_current_artifact`` under ``services._lock_pointer``."""
+current pointer go through ``services._set_current_artifact`` under ``services._lock_pointer``
+and consult the space change policy first (``policy.check_current_pointer``): a governed
+direct move is refused and goes through a change request, whose apply calls
+``artifact_make_current`` with ``change_request=``."""
 
 import logging
 import re
@@ -15,11 +18,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit
+from governance import access, audit, policy
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind, DetectedFormat, Integrity, Safety, UploadStatus
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from modelrepo.services import _lock_pointer, _set_current_artifact, check_version_accepts_file
+from modelrepo.services import _lock_pointer, _set_current_artifact, authorise_change, check_version_accepts_file
 from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
 
 logger = logging.getLogger(__name__)
@@ -35,11 +38,12 @@ _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A
                          r"(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(\"[^\"\x00-\x1f]*\"|[A-Za-z0-9!#$&^_.+-]+))*\Z")
 
 
+DENIED = "You can view this record but not change its artifacts; ask a space admin or the record's owner."
+
+
 def _require_edit(actor, product: Product) -> None:
     if not access.can(actor, access.EDIT, product):
-        raise PermissionDenied(
-            "You can view this record but not change its artifacts; ask a space admin or the record's owner."
-        )
+        raise PermissionDenied(DENIED)
 
 
 def _locked_active(product: Product, artifact: Artifact) -> Artifact:
@@ -49,9 +53,11 @@ def _locked_active(product: Product, artifact: Artifact) -> Artifact:
     return current
 
 
-def artifact_make_current(*, actor, product: Product, artifact: Artifact, reason: str = "") -> Artifact:
-    """Mark ``artifact`` the record's current artifact. Already current: nothing changes."""
-    _require_edit(actor, product)
+def artifact_make_current(*, actor, product: Product, artifact: Artifact, reason: str = "",
+                          change_request=None) -> Artifact:
+    """Mark ``artifact`` the record's current artifact. Already current: nothing changes.
+    ``change_request``: the approved request this applies (see the module docstring)."""
+    via = authorise_change(actor, product, change_request, denied=DENIED)
     with transaction.atomic():
         _lock_pointer(product)
         artifact = _locked_active(product, artifact)  # re-read under the lock: a concurrent delete must be seen
@@ -63,9 +69,11 @@ def artifact_make_current(*, actor, product: Product, artifact: Artifact, reason
                 f"{artifact.file_name} was judged unsafe by the pickle scan ({flagged}) and cannot be made current.",
                 code="artifact_unsafe", details={"safety_details": artifact.safety_details},
             )
+        policy.check_current_pointer(product, field="current_artifact", value=str(artifact.pk), label=artifact.file_name,
+                                     artifacts=[artifact], change_request=change_request)
         previous = _set_current_artifact(product, artifact)
         changes = {"current_artifact": {"old": previous.file_name if previous else None, "new": artifact.file_name},
-                   "artifact_id": {"old": str(previous.pk) if previous else None, "new": str(artifact.pk)}}
+                   "artifact_id": {"old": str(previous.pk) if previous else None, "new": str(artifact.pk)}, **via}
         if reason:
             changes["reason"] = {"old": None, "new": reason}
         audit.record(actor=actor, action="artifact.made_current", target=product, changes=changes)
@@ -139,10 +147,16 @@ def artifact_register_reference(*, actor, product: Product, file_name: str, uri:
                                 kind: str = ArtifactKind.OTHER, content_type: str = "application/octet-stream",
                                 version: ModelVersion | None = None, training_run: TrainingRun | None = None,
                                 make_current: bool = False) -> Artifact:
-    """Register a file stored elsewhere. The URI is checked for shape only and never fetched."""
+    """Register a file stored elsewhere. The URI is checked for shape only and never fetched.
+    ``make_current`` where the space governs the current artifact is refused before anything
+    is recorded: register the file, then propose it in a change request."""
     _require_edit(actor, product)
     clean = _check_reference({"file_name": file_name, "uri": uri, "sha256": sha256, "size_bytes": size_bytes,
                               "kind": kind, "content_type": content_type})
+    if make_current:
+        policy.check_current_pointer(
+            product, field="current_artifact", label=clean["file_name"], asked_by="make_current",
+            hint="Register the file without making it current, then propose it as the current artifact:")
     if training_run is not None and training_run.product_id != product.pk:
         raise invalid({"training_run_id": ["This training run belongs to another record."]})
     with transaction.atomic():

@@ -119,6 +119,20 @@ def check_version_accepts_file(*, version: ModelVersion | None, file_name: str, 
         )
 
 
+def authorise_change(actor, product: Product, change_request, *, denied: str) -> dict:
+    """Who may release or move a pointer: an editor directly, or the one applying an approved
+    ``change_request`` of this record (the approval stands in for the editor's access and for
+    the change policy; ``change_request_apply`` checks who may apply). Returns the audit
+    entry naming the change request, empty for a direct action."""
+    if change_request is None:
+        if not access.can(actor, access.EDIT, product):
+            raise PermissionDenied(denied)
+        return {}
+    if change_request.product_id != product.pk or change_request.status != "approved":
+        raise PermissionDenied("Only an approved change request of this record can apply this change.")
+    return {"change_request": {"old": None, "new": str(change_request.pk)}}
+
+
 def _lock_pointer(product: Product) -> ModelDetails:
     # Every change of a current pointer locks the product's details row first, so two
     # concurrent make-current calls serialise instead of colliding on the constraint.
@@ -145,7 +159,10 @@ def artifact_create_from_upload(*, actor, product: Product, session_id, file_nam
                                 training_run, storage_key: str, detected_format: str, format_details: dict,
                                 safety: str, make_current: bool) -> Artifact:
     """Record the artifact of a completed upload session (one per session: a retry after a
-    crash finds the row the first attempt created). Runs in the caller's transaction."""
+    crash finds the row the first attempt created). Runs in the caller's transaction.
+    ``make_current`` is subject to the change policy like any move of the current artifact;
+    the upload assembly checks it first and attaches the file without moving the pointer
+    when the policy refuses (``uploads.services.session_assemble``)."""
     from modelrepo import storage
 
     existing = Artifact.objects.filter(source_session_id=session_id).first()
@@ -159,6 +176,8 @@ def artifact_create_from_upload(*, actor, product: Product, session_id, file_nam
         storage_key=storage_key, source_session_id=session_id, detected_format=detected_format,
         format_details=format_details, integrity="verified", last_verified_at=timezone.now(), safety=safety,
     )
+    if make_current:
+        policy.check_current_pointer(product, field="current_artifact", label=file_name, artifacts=[artifact])
     with transaction.atomic():
         artifact.save(force_insert=True)
     changes = {"file_name": {"old": None, "new": file_name}, "sha256": {"old": None, "new": sha256},

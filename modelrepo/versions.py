@@ -3,7 +3,11 @@
 Every function is atomic, asks the access policy for ``edit`` and records one audit event
 on the product (none when nothing changed). Every move of the current pointer locks the
 product's details row first (``services._lock_pointer``), so two concurrent calls serialise
-instead of racing, and leaves a history row, so a rollback is one step."""
+instead of racing, and leaves a history row, so a rollback is one step.
+
+Moving the pointer and releasing consult the space change policy: a governed direct action
+is refused (``ChangeRequestRequired``) and goes through a change request, whose apply calls
+the same function with ``change_request=`` (recorded in the audit event)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -11,11 +15,11 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Product
-from governance import access, audit
+from governance import access, audit, policy
 from modelrepo import signing
 from modelrepo.choices import Safety, UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
-from modelrepo.services import _lock_pointer
+from modelrepo.services import _lock_pointer, authorise_change
 from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
 
 # The fields a caller may set; once a version is released none of them may change.
@@ -26,11 +30,12 @@ def released_message(label: str) -> str:
     return f"Version {label} is released and immutable; create a new version."
 
 
+DENIED = "You can view this record but not change its versions; ask a space admin or the record's owner."
+
+
 def _require_edit(actor, product: Product) -> None:
     if not access.can(actor, access.EDIT, product):
-        raise PermissionDenied(
-            "You can view this record but not change its versions; ask a space admin or the record's owner."
-        )
+        raise PermissionDenied(DENIED)
 
 
 def _snapshot(version: ModelVersion) -> dict:
@@ -152,7 +157,7 @@ def version_update(*, actor, product: Product, version: ModelVersion, data: dict
 
 
 def _move_pointer(*, actor, product: Product, details: ModelDetails, to: ModelVersion, reason: str,
-                  is_rollback: bool) -> CurrentVersionChange:
+                  is_rollback: bool, via: dict) -> CurrentVersionChange:
     previous = details.current_version
     ModelDetails.objects.filter(pk=details.pk).update(current_version=to)
     details.current_version = to
@@ -163,7 +168,7 @@ def _move_pointer(*, actor, product: Product, details: ModelDetails, to: ModelVe
         changed_by_name=actor.get_username() if actor is not None and actor.pk else "system",
         reason=reason, is_rollback=is_rollback,
     )
-    changes = {"current_version": {"old": previous.label if previous else None, "new": to.label}}
+    changes = {"current_version": {"old": previous.label if previous else None, "new": to.label}, **via}
     if reason:
         changes["reason"] = {"old": None, "new": reason}
     action = "version.rolled_back" if is_rollback else "version.made_current"
@@ -180,9 +185,21 @@ def _refuse_yanked(version: ModelVersion) -> None:
         )
 
 
-def version_make_current(*, actor, product: Product, version: ModelVersion, reason: str = "") -> ModelVersion:
-    """Point the record's current version at ``version``. Already current: nothing changes."""
-    _require_edit(actor, product)
+def _files(version: ModelVersion):
+    return Artifact.objects.active().filter(version=version)
+
+
+def _check_pointer(product: Product, version: ModelVersion, change_request) -> None:
+    policy.check_current_pointer(product, field="current_version", value=str(version.pk),
+                                 label=f"version {version.label}", artifacts=_files(version),
+                                 change_request=change_request)
+
+
+def version_make_current(*, actor, product: Product, version: ModelVersion, reason: str = "",
+                         change_request=None) -> ModelVersion:
+    """Point the record's current version at ``version``. Already current: nothing changes.
+    ``change_request``: the approved request this applies (see the module docstring)."""
+    via = authorise_change(actor, product, change_request, denied=DENIED)
     with transaction.atomic():
         details = _lock_pointer(product)
         # Re-read under the lock: a concurrent yank or delete must be seen.
@@ -192,14 +209,17 @@ def version_make_current(*, actor, product: Product, version: ModelVersion, reas
         if details.current_version_id == version.pk:
             return version
         _refuse_yanked(version)
-        _move_pointer(actor=actor, product=product, details=details, to=version, reason=reason or "", is_rollback=False)
+        _check_pointer(product, version, change_request)
+        _move_pointer(actor=actor, product=product, details=details, to=version, reason=reason or "",
+                      is_rollback=False, via=via)
     return version
 
 
 def version_rollback(*, actor, product: Product, reason: str = "") -> ModelVersion:
     """Move the current pointer back to the version that was current before the present one
     became current (the ``from`` of the newest history row). One step: a second rollback
-    returns to where the first started."""
+    returns to where the first started. Where the space governs the pointer, the refusal
+    offers a change request proposing that version as current."""
     _require_edit(actor, product)
     with transaction.atomic():
         details = _lock_pointer(product)
@@ -216,7 +236,9 @@ def version_rollback(*, actor, product: Product, reason: str = "") -> ModelVersi
                 code="no_previous_version",
             )
         _refuse_yanked(target)
-        _move_pointer(actor=actor, product=product, details=details, to=target, reason=reason or "", is_rollback=True)
+        _check_pointer(product, target, None)
+        _move_pointer(actor=actor, product=product, details=details, to=target, reason=reason or "",
+                      is_rollback=True, via={})
     return target
 
 
@@ -233,11 +255,11 @@ def signed_artifacts(version: ModelVersion):
             .order_by("file_name"))
 
 
-def version_release(*, actor, product: Product, version: ModelVersion) -> ModelVersion:
+def version_release(*, actor, product: Product, version: ModelVersion, change_request=None) -> ModelVersion:
     """Release ``version``: lock it and write its signed manifest. It needs at least one stored
     artifact and none judged unsafe. Signing uses the checksums already recorded, so no
-    artifact bytes are read."""
-    _require_edit(actor, product)
+    artifact bytes are read. ``change_request``: the approved request this applies."""
+    via = authorise_change(actor, product, change_request, denied=DENIED)
     with transaction.atomic():
         # Lock the pointer row too: a concurrent artifact delete or upload serialises with us.
         _lock_pointer(product)
@@ -258,6 +280,7 @@ def version_release(*, actor, product: Product, version: ModelVersion) -> ModelV
                 f"Version {version.label} has artifacts judged unsafe ({', '.join(unsafe)}); delete them before "
                 "releasing.", code="artifact_unsafe", details={"files": unsafe},
             )
+        policy.check_release(product, version=version, artifacts=_files(version), change_request=change_request)
         name = signing.folder_name(product.slug, version.label)
         bundle, key_id = signing.sign(name, [signing.Resource(a.file_name, a.sha256) for a in files])
         now = timezone.now()
@@ -269,7 +292,7 @@ def version_release(*, actor, product: Product, version: ModelVersion) -> ModelV
             "version": {"old": None, "new": version.label},
             "status": {"old": VersionStatus.DRAFT, "new": VersionStatus.RELEASED},
             "signed_files": {"old": None, "new": {a.file_name: a.sha256 for a in files}},
-            "signature_key_id": {"old": None, "new": key_id},
+            "signature_key_id": {"old": None, "new": key_id}, **via,
         })
     version.refresh_from_db()
     return version

@@ -21,13 +21,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit
+from governance import access, audit, policy
 from modelrepo import artifacts as modelrepo_artifacts
 from modelrepo import scanning
 from modelrepo import services as modelrepo_services
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind
-from modelrepo.models import ModelVersion, TrainingRun
+from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from qarion.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, invalid
 from uploads import staging
 from uploads.choices import ChunkState, SessionStatus
@@ -196,6 +196,11 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
     if not isinstance(make_current, bool):
         raise invalid({"make_current": ["Must be true or false."]})
     modelrepo_services.check_version_accepts_file(version=version, file_name=file_name, product=product)
+    if make_current:
+        # Refused before any bytes arrive, not after (DOMAIN.md, change_policy).
+        policy.check_current_pointer(
+            product, field="current_artifact", label=file_name, asked_by="make_current",
+            hint="Upload the file without make_current, then propose it as the current artifact:")
     chunk_size, total_chunks = plan_chunks(total_size)
     session = UploadSession(
         product=product, created_by=actor, file_name=file_name, content_type=content_type, total_size=total_size,
@@ -413,19 +418,21 @@ def session_assemble(session_id) -> None:
             locked = UploadSession.objects.select_for_update().get(pk=session_id)
             if locked.status != SessionStatus.ASSEMBLING or locked.lease_until != lease["until"]:
                 return  # another worker took over after our lease ran out; it finishes
+            make_current = session.make_current and safety != "unsafe"
+            refusal = _pointer_refusal(session, detection) if make_current else None
             artifact = modelrepo_services.artifact_create_from_upload(
                 actor=session.created_by, product=session.product, session_id=session.id, file_name=session.file_name,
                 content_type=session.content_type, size_bytes=session.total_size, sha256=sha256,
                 kind=session.artifact_kind, version=session.version, training_run=session.training_run,
                 storage_key=key, detected_format=detection.format, format_details=_details(detection),
-                safety=safety, make_current=session.make_current and safety != "unsafe",
+                safety=safety, make_current=make_current and refusal is None,
             )
             if detection.format in scanning.PICKLE_FORMATS:
                 modelrepo_artifacts.artifact_record_scan(artifact=artifact, safety=safety, details=scan.details())
             locked.status = SessionStatus.COMPLETED
             locked.artifact = artifact
             locked.lease_until = None
-            locked.error = None
+            locked.error = _make_current_skipped(session.product, artifact, refusal) if refusal else None
             locked.completed_at = timezone.now()
             locked.save(update_fields=["status", "artifact", "lease_until", "error", "completed_at", "updated_at"])
     except DomainError as exc:
@@ -439,6 +446,39 @@ def session_assemble(session_id) -> None:
         staging.remove(session.id)
     log.info("Assembled upload %s (%d bytes): claim and checks %.2f s, hash %.2f s, detect, move and record %.2f s",
              session.id, session.total_size, started - entered, hashed - started, time.monotonic() - hashed)
+
+
+def _pointer_refusal(session: UploadSession, detection) -> DomainError | None:
+    """Why the change policy would refuse making the assembled file current now, if it would.
+
+    A session that asked for make_current was checked at start; the policy (or the record's
+    risk class) may have changed while the bytes arrived, and the pickle rule can only be
+    judged once the format is detected. Failing the upload then would throw away bytes that
+    are fine to keep, so the file is attached without moving the pointer and the completed
+    session says so in ``error`` (code ``make_current_skipped``)."""
+    candidate = Artifact(file_name=session.file_name, detected_format=detection.format,
+                         format_details=_details(detection))
+    try:
+        policy.check_current_pointer(session.product, field="current_artifact", label=session.file_name,
+                                     artifacts=[candidate])
+    except DomainError as exc:
+        return exc
+    return None
+
+
+def _make_current_skipped(product: Product, artifact, refusal: DomainError) -> dict:
+    details = {"reason": refusal.code}
+    if isinstance(refusal, policy.ChangeRequestRequired):
+        url = policy.change_request_url(product, {"current_artifact": str(artifact.pk)},
+                                        title=f"Make {artifact.file_name} the current artifact")
+        why = ("this space now requires an approved change request to move the current artifact of this "
+               f"high-risk record. Propose it as the current artifact: {url}")
+        details["change_request_url"] = url
+    else:
+        why = refusal.message
+        details.update(refusal.details)
+    return {"code": "make_current_skipped", "details": details,
+            "message": f"{artifact.file_name} was uploaded but not made the current artifact: {why}"}
 
 
 def _details(detection) -> dict:

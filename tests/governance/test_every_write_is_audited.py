@@ -35,6 +35,7 @@ EXEMPT = {
     "modelrepo.versions.version_deprecate": "applies to released versions only; see version_release",
     "modelrepo.versions.version_yank": "applies to released versions only; see version_release",
     "catalog.services.product_apply_update": "a step inside model_record_update, which records the one event",
+    "modelrepo.services.authorise_change": "a check (edit access or an approved change request), not a write",
     "governance.services.resolve_assignee": "a read",
     "catalog.collab.comment_list": "a read",
     "catalog.collab.attachment_list": "a read",

@@ -34,7 +34,10 @@ class UploadSessionSerializer(serializers.ModelSerializer):
     artifact_id = serializers.UUIDField(allow_null=True, read_only=True)
     received_chunks = serializers.SerializerMethodField()
     received_bytes = serializers.SerializerMethodField()
-    error = UploadErrorSerializer(allow_null=True, read_only=True)
+    error = UploadErrorSerializer(
+        allow_null=True, read_only=True,
+        help_text="Why the session is not completed; on a completed session, code `make_current_skipped` says the "
+        "file was attached but not made current (the change policy refused it after the session started).")
     artifact = ArtifactSerializer(allow_null=True, read_only=True, help_text="The created artifact, once completed.")
 
     class Meta:
