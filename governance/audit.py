@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Organization, Product, Space
@@ -17,6 +18,11 @@ from governance.models import AuditChainHead, AuditEvent
 from qarion import request_context
 
 GENESIS_HASH = "0" * 64
+
+# Sent once an event is stored, still inside the write's transaction, with ``event`` and
+# ``target``: the one place where other work can follow every audited write. A receiver must
+# not record audit events itself (each write appends exactly one).
+recorded = Signal()
 
 
 def _jsonable(value):
@@ -116,6 +122,7 @@ def record(*, actor, action: str, target, changes: dict | None = None, target_na
         event.hash = compute_hash(event)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    recorded.send(sender=AuditEvent, event=event, target=target)
     return event
 
 

@@ -5,9 +5,13 @@ artifacts and roles; custom checks are declared by editors and fed by automation
 API. Every run appends one result per check (the history is kept); the health score is the
 share of enabled checks whose newest result passed.
 
+Checks run periodically (``run_all``) and after each audited write that can change an outcome
+(``schedule_after``): once per product per transaction, when it commits.
+
 Who may do what: anyone who can view the product reads its checks, results and health; editors
 run the checks, declare custom checks and post results."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +34,8 @@ from governance.models import (
     QualityStatus,
 )
 from qarion.errors import NotFound, PermissionDenied, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 FIELD_LABELS = {
     "intended_use": "intended use",
@@ -359,3 +365,62 @@ def run_all(batch_size: int = 200) -> int:
             checks_run(product=product)
             count += 1
     return count
+
+
+# --- after each relevant change ----------------------------------------------------------
+
+# Audited actions after which a built-in check may come out differently: the record's fields,
+# its artifacts (kinds, current pointer, integrity), its current version and its roles.
+# Running the checks records no audit event, so a run never schedules another.
+CHECKED_ACTIONS = frozenset({
+    "product.created", "model_record.created", "data_product.created", "model_record.updated",
+    "artifact.uploaded", "artifact.registered", "artifact.made_current", "artifact.deleted",
+    "artifact.integrity_changed",
+    "version.made_current", "version.rolled_back", "version.released",
+    "product_role.assigned", "product_role.removed", "product_role.set",
+})
+
+
+class _ChecksAfterCommit:
+    """The on-commit callback that starts one product's checks. Every relevant write
+    registers one, but the callbacks of one product pending in one transaction share a
+    ``started`` flag, so the commit starts a single run whichever of them survive savepoint
+    rollbacks."""
+
+    def __init__(self, product_id, started: list):
+        self.product_id = product_id
+        self.started = started
+
+    def __call__(self):
+        if self.started:
+            return
+        self.started.append(True)
+        from governance import tasks
+
+        try:
+            tasks.run_product_quality_checks.delay(self.product_id)
+        except Exception:  # noqa: BLE001 - a broker outage never fails the write; the periodic run catches up
+            log.exception("Could not start the quality checks of product %s", self.product_id)
+
+
+def _product_id_of(target):
+    if isinstance(target, Product):
+        return target.pk
+    return getattr(target, "product_id", None)
+
+
+def schedule_after(*, action: str, target) -> None:
+    """Run the checks of ``target``'s product once the current transaction commits, if
+    ``action`` can change their outcome; at most one run per product per transaction."""
+    if action not in CHECKED_ACTIONS:
+        return
+    product_id = _product_id_of(target)
+    if product_id is None:
+        return
+    product_id = str(product_id)
+    # What is still in this list will run at commit (a rolled-back savepoint's callbacks are
+    # gone), so a pending callback of the same product lends its flag.
+    pending = (callback for _, callback, *_ in transaction.get_connection().run_on_commit)
+    started = next((c.started for c in pending if isinstance(c, _ChecksAfterCommit)
+                    and c.product_id == product_id and not c.started), [])
+    transaction.on_commit(_ChecksAfterCommit(product_id, started))

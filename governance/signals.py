@@ -1,11 +1,12 @@
 """Logins, logouts and failed logins go into the audit log (Django's auth signals; the login
-and logout views are Django's own)."""
+and logout views are Django's own); every audited write that can change a quality check's
+outcome schedules the product's checks."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from governance import audit
+from governance import audit, quality
 
 
 def _over_http(request) -> bool:
@@ -32,3 +33,8 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     User = get_user_model()
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
     audit.record_authentication(user=user, action="user.login_failed", username=username, as_actor=False)
+
+
+@receiver(audit.recorded, dispatch_uid="governance.quality_after_change")
+def run_checks_after_change(sender, event, target, **kwargs):
+    quality.schedule_after(action=event.action, target=target)

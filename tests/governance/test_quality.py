@@ -196,6 +196,104 @@ def test_the_periodic_task_runs_every_product(world, settings):
     assert QualityCheck.objects.filter(product=world.other_record).exists()
 
 
+# --- after each relevant change --------------------------------------------------------------
+
+@pytest.fixture
+def started(monkeypatch):
+    """The product ids whose checks were started, instead of running them."""
+    from governance import tasks
+    ids = []
+    monkeypatch.setattr(tasks.run_product_quality_checks, "delay", ids.append)
+    return ids
+
+
+def test_a_record_update_and_an_artifact_deletion_rerun_the_checks(world, django_capture_on_commit_callbacks):
+    from modelrepo import artifacts as artifact_services
+    from modelrepo import services as record_services
+    product = record(world, **{**HIGH_COMPLETE, "intended_use": ""})
+    artifact(product, "model_card")
+    report = artifact(product, "eval_report")
+    quality.checks_run(product=product)
+    assert latest(product, "documentation").status == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        record_services.model_record_update(actor=world.editor, product=product, data={"intended_use": "Churn"})
+    assert latest(product, "documentation").status == "passed"
+    assert latest(product, "eval_report").status == "passed"
+    with django_capture_on_commit_callbacks(execute=True):
+        artifact_services.artifact_delete(actor=world.editor, product=product, artifact=report)
+    assert latest(product, "eval_report").status == "failed"
+
+
+def test_assigning_an_owner_reruns_the_owner_check(world, django_capture_on_commit_callbacks):
+    from governance import services as governance_services
+    quality.checks_run(product=world.record)
+    assert latest(world.record, "owner").status == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        governance_services.product_role_assign(actor=world.space_admin, product=world.record, user=world.editor,
+                                                role="owner")
+    assert latest(world.record, "owner").status == "passed"
+
+
+def test_events_that_change_no_check_schedule_nothing(world, django_capture_on_commit_callbacks, started):
+    from catalog import collab
+    from catalog import services as catalog_services
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.api_token_create(actor=world.editor, name="ci")
+        catalog_services.space_membership_set(actor=world.space_admin, space=world.lab, user=world.org_member,
+                                              role="viewer")
+        collab.comment_create(actor=world.member, product=world.record, body="Looks good")
+        quality.checks_run(product=world.record)  # a run records no event, so it never schedules another
+    assert started == []
+
+
+def test_several_writes_in_one_transaction_schedule_one_run(world, django_capture_on_commit_callbacks, started):
+    from django.db import transaction
+
+    from governance import services as governance_services
+    from modelrepo import services as record_services
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            record_services.model_record_update(actor=world.editor, product=world.record, data={"limitations": "EU"})
+            record_services.model_record_update(actor=world.editor, product=world.record, data={"intended_use": "x"})
+            governance_services.product_role_assign(actor=world.space_admin, product=world.record,
+                                                    user=world.editor, role="owner")
+            record_services.model_record_update(actor=world.outsider, product=world.other_record,
+                                                data={"limitations": "none"})
+    assert sorted(started) == sorted([str(world.record.pk), str(world.other_record.pk)])
+
+
+def test_a_rolled_back_savepoint_does_not_swallow_the_next_run(world, django_capture_on_commit_callbacks, started):
+    from django.db import transaction
+
+    from modelrepo import services as record_services
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record_services.model_record_update(actor=world.editor, product=world.record,
+                                                        data={"limitations": "EU"})
+                    raise RuntimeError("undone")
+            except RuntimeError:
+                pass
+            record_services.model_record_update(actor=world.editor, product=world.record, data={"limitations": "US"})
+    assert started == [str(world.record.pk)]
+
+
+def test_an_unreachable_broker_does_not_fail_the_write(world, django_capture_on_commit_callbacks, monkeypatch,
+                                                       caplog):
+    from governance import tasks
+    from modelrepo import services as record_services
+
+    def refuse(product_id):
+        raise ConnectionRefusedError("no broker")
+    monkeypatch.setattr(tasks.run_product_quality_checks, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        product = record_services.model_record_update(actor=world.editor, product=world.record,
+                                                      data={"limitations": "EU"})
+    assert product.model_details.limitations == "EU"
+    assert "Could not start the quality checks" in caplog.text
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 def quality_url(product, suffix=""):
