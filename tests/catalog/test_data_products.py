@@ -92,3 +92,55 @@ def test_a_data_product_is_not_a_model_record(world, client_as):
 def test_anonymous_users_are_sent_to_log_in(world, client):
     assert client.get("/s/lab/products/").status_code == 302
     assert client.get("/s/lab/products/new/").status_code == 302
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+# Today: session, user, space, count, org and space role, navigation (organizations, spaces),
+# inbox count, one page, its tags.
+PAGE_QUERY_BOUND = 11
+# Today: token, space, count, one page, its tags (a token's last use is written at most once a
+# minute, so the warmed-up request does not write it).
+API_QUERY_BOUND = 5
+
+
+def bulk_data_products(space, n, creator, start=0):
+    from catalog.models import Tag
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in ("bulk-a", "bulk-b")]
+    created = Product.objects.bulk_create([
+        Product(space=space, product_type="dataset", name=f"Bulk data {i:03}", slug=f"bulk-data-{i:03}",
+                created_by=creator) for i in range(start, start + n)])
+    Product.tags.through.objects.bulk_create([Product.tags.through(product=p, tag=t) for p in created for t in tags])
+
+
+def queries_at_10_and_100(world, request, bound, assert_max):
+    """The queries of ``request()`` with 10 data products in the space, then with 100; each
+    measured after one warm-up request."""
+    counts = []
+    for start, n in ((0, 10), (10, 90)):
+        bulk_data_products(world.lab, n, world.editor, start=start)
+        request()
+        with assert_max(bound) as captured:
+            response = request()
+        assert response.status_code == 200
+        counts.append(len(captured))
+    return counts
+
+
+def test_the_list_page_runs_as_many_queries_for_100_products_as_for_10(world, client_as,
+                                                                        django_assert_max_num_queries):
+    client = client_as("editor")
+    counts = queries_at_10_and_100(world, lambda: client.get("/s/lab/products/?page=2"), PAGE_QUERY_BOUND,
+                                   django_assert_max_num_queries)
+    assert counts[0] == counts[1]
+    page = client.get("/s/lab/products/?page=2")
+    assert len(page.context["page_obj"].object_list) == 25 and "bulk-b" in page.content.decode()
+
+
+def test_the_api_list_runs_as_many_queries_for_100_products_as_for_10(world, api_as, django_assert_max_num_queries):
+    client = api_as("viewer")
+    counts = queries_at_10_and_100(world, lambda: client.get(URL, {"size": "100"}), API_QUERY_BOUND,
+                                   django_assert_max_num_queries)
+    assert counts[0] == counts[1]
+    results = client.get(URL, {"size": "100"}).json()["results"]
+    assert len(results) == 100 and results[0]["tags"] == ["bulk-a", "bulk-b"] and results[0]["space"] == "lab"
