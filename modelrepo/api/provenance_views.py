@@ -1,0 +1,36 @@
+"""API view of a version's provenance: thin, like the other version endpoints. The record is
+looked up through ``selectors.model_record_get`` (a record the caller cannot view answers 404)
+and the answer is ``modelrepo.provenance.version_provenance``."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from modelrepo import provenance, selectors
+from modelrepo.api.provenance_serializers import VersionProvenanceSerializer
+from modelrepo.api.release_views import _PRODUCT_ID, _VERSION_ID, _VERSIONS, _record, _RecordScopedView
+from modelrepo.models import ModelVersion
+from qarion.api.schema import responses
+
+
+class VersionProvenanceView(_RecordScopedView):
+    serializer_class = VersionProvenanceSerializer
+    queryset = ModelVersion.objects.none()  # the schema's model; requests use the selectors
+
+    @extend_schema(
+        tags=_VERSIONS, summary="A version's provenance",
+        description="The answers to an auditor's questions about one version: its fields and artifacts; the "
+        "training run with its datasets and the record's direct upstream lineage (products you cannot view are "
+        "redacted: no id, name, type or space); the commit; the applied change requests that approved its "
+        "release, its move to current or the record's move to production while it was current, with their "
+        "reviews; who released, deprecated or yanked it and when (with the audit event); its signature and the "
+        "stored integrity checks of its files; the moves of the current pointer to or from it; and the previous "
+        "version with a summary of the differences and the comparison's links.",
+        parameters=[_PRODUCT_ID, _VERSION_ID],
+        responses=responses({200: VersionProvenanceSerializer}, 404),
+    )
+    def get(self, request, product_id, version_id):
+        product = _record(request, product_id)
+        version = selectors.version_get(product=product, version_id=version_id)
+        data = provenance.version_provenance(user=request.user, product=product, version=version)
+        context = {"request": request, "current_version_id": data["current_version_id"]}
+        return Response(VersionProvenanceSerializer(data, context=context).data)
