@@ -24,6 +24,8 @@ class ServiceFormMixin:
 
     def add_service_errors(self, exc) -> None:
         details = exc.details or {}
+        # A refusal by the space's change policy offers the pre-filled change request as a link.
+        self.change_request_url = details.get("change_request_url", "")
         unplaced = not details
         for field, messages in details.items():
             messages = messages if isinstance(messages, (list, tuple)) else [messages]
@@ -69,3 +71,26 @@ def token_status(token) -> str:
     if token.expires_at is not None and token.expires_at <= timezone.now():
         return "expired"
     return "active"
+
+
+class LineageEdgeForm(forms.Form):
+    """Add a source or a consumer. ``other`` is the product's id, filled in when it is picked
+    from the list; ``other_name`` is what was typed (a name, or ``Name (space)`` as the list
+    shows it), so the form also works without the page's script."""
+
+    _DIRECTION_ERROR = "Choose whether the product is a source or a consumer."
+
+    direction = forms.ChoiceField(choices=[("upstream", "a source"), ("downstream", "a consumer")],
+                                  error_messages={"required": _DIRECTION_ERROR, "invalid_choice": _DIRECTION_ERROR})
+    other = forms.CharField(required=False)
+    other_name = forms.CharField(required=False, max_length=300,
+                                 error_messages={"max_length": "No product has a name this long."})
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("other") and not data.get("other_name"):
+            raise forms.ValidationError("Type part of the product's name and pick it from the list.")
+        return data
+
+    def error_text(self) -> str:
+        return " ".join(str(message) for messages in self.errors.values() for message in messages)

@@ -5,6 +5,7 @@ next direct update."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from catalog.models import Space
 from governance import policy
@@ -186,3 +187,11 @@ def test_turning_risk_classification_off_and_on_governs_the_next_direct_update(a
     response = editor.patch(record_url, {"risk_classification": "high"}, format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "change_request_required"
     assert editor.get(record_url).json()["risk_classification"] == "limited"
+
+
+def test_the_edit_form_refusal_links_the_pre_filled_change_request(client_as, world):
+    from tests.modelrepo.test_views import edit_data, edit_url
+
+    response = client_as("editor").post(edit_url(world.record), edit_data(world.record, risk_classification="high"))
+    url = escape(policy.change_request_url(world.record, {"risk_classification": "high"}))
+    assert f'<a class="alert-link" href="{url}">Open a change request with this change</a>' in response.content.decode()
