@@ -88,7 +88,7 @@ class LineageEdgeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("other") and not data.get("other_name"):
+        if not data.get("other") and not data.get("other_name") and "other_name" not in self.errors:
             raise forms.ValidationError("Type part of the product's name and pick it from the list.")
         return data
 

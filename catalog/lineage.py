@@ -6,8 +6,11 @@ view access on the upstream one (nobody links to what they cannot see). Removing
 edit access on either end, so the owners of a source can also cut a consumer loose.
 
 The graph never names what the viewer cannot see: such products become redacted placeholders
-with an opaque key, no id, no name, no space, no type."""
+with an opaque key, no id, no name, no space, no type. The add-edge form finds the other
+product by name among the products the user can see (``link_candidates``) and names it by id,
+or by its typed name (``link_target``)."""
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -18,10 +21,14 @@ from django.urls import reverse
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import LineageEdge, Product
 from governance import access, audit
+from governance import selectors as governance_selectors
 from qarion.errors import NotFound, PermissionDenied, ValidationFailed
 
 MIN_DEPTH, MAX_DEPTH = 1, 3
 HIDDEN_NAME = "a product you cannot see"
+CANDIDATE_LIMIT = 20  # products offered at a time while typing a name in the add-edge form
+NOT_FOUND = "No product with this id exists, or you cannot see it."
+_LABEL = re.compile(r"^(?P<name>.+) \((?P<space>[-\w]+)\)$")
 
 
 def product_url(product: Product) -> str:
@@ -59,9 +66,50 @@ def _describe_path(user, ids) -> str:
     return " → ".join(names[i] if i in visible else f"[{HIDDEN_NAME}]" for i in ids)
 
 
+def link_candidates(*, user, product: Product, query: str = "", limit: int = CANDIDATE_LIMIT) -> list[Product]:
+    """Up to ``limit`` products ``user`` can see, in any space, that could be linked to
+    ``product``: not archived, not the product itself, whose name contains ``query``; by name."""
+    found = (access.restrict(Product.objects.select_related("space"), user)
+             .exclude(pk=product.pk).filter(is_archived=False))
+    query = " ".join((query or "").split())
+    if query:
+        found = found.filter(name__icontains=query)
+    return list(found.order_by("name", "space__slug")[:limit])
+
+
+def candidate_label(product: Product) -> str:
+    """How the add-edge form shows a product, and a name it accepts back: ``Name (space)``."""
+    return f"{product.name} ({product.space.slug})"
+
+
+def link_target(*, user, product_id: str = "", name: str = "") -> Product:
+    """The product the add-edge form names: by id when one was picked from the list, else by
+    the typed name or ``Name (space)`` label. An unknown id, a malformed one and a product
+    ``user`` cannot see are all NotFound, with the same words."""
+    if product_id:
+        return governance_selectors.visible_product(user=user, product_id=product_id)
+    visible = access.restrict(Product.objects.select_related("space__organization"), user)
+    name = " ".join((name or "").split())
+    labelled = _LABEL.match(name)
+    if labelled:
+        found = visible.filter(name__iexact=labelled["name"], space__slug=labelled["space"]).first()
+        if found is not None:
+            return found
+    found = list(visible.filter(name__iexact=name)[:2]) if name else []
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"Several products you can see are named {name}: pick one from the list, which names its space.",
+            code="ambiguous", details={"other": ["Add the space in brackets, as the list shows it."]},
+        )
+    if not found:
+        raise NotFound(f"No product named {name} exists, or you cannot see it: type part of its name and pick it "
+                       "from the list." if name else NOT_FOUND)
+    return found[0]
+
+
 def edge_add(*, actor, upstream: Product, downstream: Product) -> LineageEdge:
     if not access.can(actor, access.VIEW, upstream) or not access.can(actor, access.VIEW, downstream):
-        raise NotFound("No product with this id exists, or you cannot see it.")
+        raise NotFound(NOT_FOUND)
     if not access.can(actor, access.EDIT, downstream):
         raise PermissionDenied(
             f"Adding a source to {downstream.name} needs edit access on it; ask a space admin or its owner."

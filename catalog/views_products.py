@@ -9,20 +9,19 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
 from catalog import lineage, products
 from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity
-from catalog.forms import ServiceFormMixin
+from catalog.forms import LineageEdgeForm, ServiceFormMixin
 from catalog.models import Product
 from governance import access
 from governance import selectors as governance_selectors
 from qarion import errors
 
-MAX_CHOICES = 500  # products offered in the "add a source or consumer" list
 PAGE_SIZE = 25
 
 
@@ -41,8 +40,8 @@ def visible_product_or_404(user, product_id) -> Product:
 
 
 def lineage_tab_context(request, product: Product) -> dict:
-    """What the lineage picture needs: the graph at the chosen depth, laid out, and for
-    editors the products they may link."""
+    """What the lineage picture needs: the graph at the chosen depth, laid out, and whether
+    the user may add edges (the form looks the other product up as the user types)."""
     depth = lineage.clamp_depth(request.GET.get("depth"))
     graph = lineage.lineage_graph(user=request.user, product=product, depth=depth)
     names = {n["key"]: n["name"] or "Hidden product" for n in graph.nodes}
@@ -56,11 +55,6 @@ def lineage_tab_context(request, product: Product) -> dict:
         ],
         "can_edit_lineage": access.can(request.user, access.EDIT, product),
     }
-    if context["can_edit_lineage"]:
-        context["lineage_choices"] = (
-            access.restrict(Product.objects.select_related("space"), request.user)
-            .exclude(pk=product.pk).filter(is_archived=False).order_by("space__slug", "name")[:MAX_CHOICES]
-        )
     return context
 
 
@@ -71,25 +65,42 @@ def _back_to_lineage(product: Product):
 
 
 class LineageEdgeAddView(LoginRequiredMixin, View):
-    """POST ``other`` (a product id) and ``direction`` (``upstream``: it is a source of this
-    product; ``downstream``: it consumes this product)."""
+    """POST ``direction`` (``upstream``: the other product is a source of this one;
+    ``downstream``: it consumes this one) and the other product, by id (``other``) or by name
+    (``other_name``). Refusals come back as a message on the Lineage tab."""
 
     def post(self, request, product_id):
         product = visible_product_or_404(request.user, product_id)
-        direction = request.POST.get("direction")
+        form = LineageEdgeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return _back_to_lineage(product)
+        data = form.cleaned_data
         try:
-            if direction not in ("upstream", "downstream"):
-                raise errors.ValidationFailed("Choose whether the product is a source or a consumer.")
-            other = governance_selectors.visible_product(user=request.user, product_id=request.POST.get("other", ""))
-            if direction == "upstream":
-                lineage.edge_add(actor=request.user, upstream=other, downstream=product)
-            else:
-                lineage.edge_add(actor=request.user, upstream=product, downstream=other)
+            other = lineage.link_target(user=request.user, product_id=data["other"], name=data["other_name"])
+            upstream, downstream = (other, product) if data["direction"] == "upstream" else (product, other)
+            lineage.edge_add(actor=request.user, upstream=upstream, downstream=downstream)
         except errors.DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Lineage updated.")
+            messages.success(request, f"Lineage updated: {upstream.name} → {downstream.name}.")
         return _back_to_lineage(product)
+
+
+class LineageCandidatesView(LoginRequiredMixin, View):
+    """JSON for the add-edge form's list: up to 20 products the user can see, in any space,
+    whose name contains ``q``. Only for those who may add edges to this product."""
+
+    def get(self, request, product_id):
+        product = visible_product_or_404(request.user, product_id)
+        if not access.can(request.user, access.EDIT, product):
+            raise PermissionDenied("Adding lineage needs edit access on this product.")
+        found = lineage.link_candidates(user=request.user, product=product, query=request.GET.get("q", "")[:300])
+        return JsonResponse({"results": [
+            {"id": str(p.pk), "name": p.name, "space": p.space.slug, "product_type": p.product_type,
+             "product_type_label": p.get_product_type_display(), "label": lineage.candidate_label(p)}
+            for p in found
+        ]})
 
 
 class LineageEdgeRemoveView(LoginRequiredMixin, View):

@@ -179,3 +179,129 @@ def test_the_page_refuses_what_the_user_may_not_do(world, client_as, user, statu
 def test_anonymous_users_are_sent_to_log_in(world, client):
     assert client.get(f"/models/{world.record.pk}/lineage/").status_code == 302
     assert client.post(f"/p/{world.record.pk}/lineage/add/", {}).status_code == 302
+
+
+# --- the add-edge form: search, then link by id or by name -----------------------------------
+
+def candidates_url(product, q=""):
+    return f"/p/{product.pk}/lineage/candidates/?q={q}"
+
+
+def add(client, product, **data):
+    return client.post(f"/p/{product.pk}/lineage/add/", {"direction": "upstream", **data}, follow=True)
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_the_search_offers_visible_products_of_every_space_by_name_and_caps_the_count(world, client_as):
+    from catalog.models import Product
+    Product.objects.bulk_create([Product(space=world.lab, product_type="dataset", name=f"Events {i:02}",
+                                         slug=f"events-{i:02}", created_by=world.editor) for i in range(25)])
+    dataset(world, "Events hidden", space=world.other, actor=world.outsider)
+    dataset(world, "Orders")
+    body = client_as("editor").get(candidates_url(world.record, "events")).json()
+    assert len(body["results"]) == lineage.CANDIDATE_LIMIT == 20
+    assert [r["name"] for r in body["results"]] == [f"Events {i:02}" for i in range(20)]
+    assert body["results"][0] == {"id": body["results"][0]["id"], "name": "Events 00", "space": "lab",
+                                  "product_type": "dataset", "product_type_label": "File/Dataset",
+                                  "label": "Events 00 (lab)"}
+    assert "Events hidden" not in client_as("editor").get(candidates_url(world.record, "hidden")).content.decode()
+    # An organization admin sees both spaces; the product itself is never offered.
+    assert [r["label"] for r in client_as("org_admin").get(candidates_url(world.record, "SAUCE")).json()["results"]] == [
+        "Secret sauce (other)"]
+    assert client_as("org_admin").get(candidates_url(world.record, "churn")).json()["results"] == []
+
+
+def test_the_search_excludes_archived_products_and_treats_wildcards_as_text(world, client_as):
+    archived = dataset(world, "Old events")
+    archived.is_archived = True
+    archived.save(update_fields=["is_archived"])
+    dataset(world, "Events 100% raw")
+    dataset(world, "Events clean")
+    client = client_as("editor")
+    assert client.get(candidates_url(world.record, "old")).json()["results"] == []
+    assert [r["name"] for r in client.get(candidates_url(world.record, "%25")).json()["results"]] == ["Events 100% raw"]
+
+
+@pytest.mark.parametrize("user, status", [("viewer", 403), ("member", 403), ("outsider", 404), ("org_member", 404)])
+def test_the_search_is_for_those_who_may_add_edges(world, client_as, user, status):
+    assert client_as(user).get(candidates_url(world.record, "e")).status_code == status
+
+
+def test_the_search_needs_a_login(world, client):
+    response = client.get(candidates_url(world.record))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_tab_offers_a_search_field_not_a_list_of_every_product(world, client_as):
+    dataset(world, "Customer events")
+    page = client_as("editor").get(f"/models/{world.record.pk}/lineage/").content.decode()
+    assert 'list="lineage-candidates"' in page and f'data-candidates-url="/p/{world.record.pk}/lineage/candidates/"' in page
+    assert "Customer events" not in page
+    assert 'id="lineage-add"' not in client_as("viewer").get(f"/models/{world.record.pk}/lineage/").content.decode()
+
+
+def test_an_edge_is_added_by_the_picked_id_or_by_the_typed_name(world, client_as):
+    source = dataset(world, "Customer events")
+    consumer = dataset(world, "Retention board")
+    client = client_as("editor")
+    response = add(client, world.record, other=str(source.pk), other_name="Customer events (lab)")
+    assert response.redirect_chain[-1][0] == f"/models/{world.record.pk}/lineage/"
+    assert messages_of(response) == ["Lineage updated: Customer events → Churn predictor."]
+    response = add(client, world.record, direction="downstream", other_name="  retention   BOARD ")
+    assert messages_of(response) == ["Lineage updated: Churn predictor → Retention board."]
+    assert set(LineageEdge.objects.values_list("upstream__name", "downstream__name")) == {
+        ("Customer events", "Churn predictor"), ("Churn predictor", "Retention board")}
+    assert consumer.upstream_edges.count() == 1
+
+
+def test_a_name_shared_across_spaces_needs_its_space(world, client_as):
+    dataset(world, "Events", space=world.other, actor=world.outsider)
+    dataset(world, "Events")
+    client = client_as("org_admin")
+    response = add(client, world.record, other_name="Events")
+    assert "Several products you can see are named Events" in messages_of(response)[0]
+    assert not LineageEdge.objects.exists()
+    add(client, world.record, other_name="Events (other)")
+    assert LineageEdge.objects.get().upstream.space == world.other
+
+
+def test_a_hidden_product_answers_like_an_unknown_one(world, client_as):
+    hidden = world.other_record
+    client = client_as("editor")
+    unknown = messages_of(add(client, world.record, other="8e3c7d1e-0000-4000-8000-000000000000"))
+    assert messages_of(add(client, world.record, other=str(hidden.pk))) == unknown
+    assert unknown == ["No product with this id exists, or you cannot see it."]
+    by_name = messages_of(add(client, world.record, other_name="Secret sauce"))
+    assert by_name == ["No product named Secret sauce exists, or you cannot see it: type part of its name and pick it "
+                       "from the list."]
+    assert messages_of(add(client, world.record, other_name="No such thing")) == [
+        by_name[0].replace("Secret sauce", "No such thing")]
+    assert not LineageEdge.objects.exists()
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"other": "not-a-uuid"}, "No product with this id exists, or you cannot see it."),
+    ({"other": "x" * 5000}, "No product with this id exists, or you cannot see it."),
+    ({"other_name": "x" * 301}, "No product has a name this long."),
+    ({}, "Type part of the product's name and pick it from the list."),
+    ({"direction": "sideways", "other_name": "Customer events"}, "Choose whether the product is a source or a consumer."),
+    ({"other_name": "Churn predictor"}, "A product cannot be its own source."),
+])
+def test_bad_input_answers_a_message_on_the_tab_never_a_server_error(world, client_as, data, expected):
+    dataset(world, "Customer events")
+    response = add(client_as("editor"), world.record, **data)
+    assert response.status_code == 200 and messages_of(response) == [expected]
+    assert not LineageEdge.objects.exists()
+
+
+def test_a_duplicate_and_a_cycle_answer_a_message(world, client_as):
+    source = dataset(world, "Customer events")
+    client = client_as("editor")
+    add(client, world.record, other=str(source.pk))
+    assert "already a source" in messages_of(add(client, world.record, other=str(source.pk)))[0]
+    cycle = messages_of(add(client, source, other=str(world.record.pk)))
+    assert cycle[0].startswith("This edge would close a cycle: Customer events → Churn predictor → Customer events")
+    assert LineageEdge.objects.count() == 1

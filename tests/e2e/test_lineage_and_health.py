@@ -1,6 +1,7 @@
 """Real browser: on the demo data, the Lineage tab of the churn model draws its upstream dataset
-and its downstream dashboard; the health panel lists failing checks and each links to where to
-fix it (the record's edit form at the field, or the roles form)."""
+and its downstream dashboard, and a source is added by typing part of its name and picking it
+from the list; the health panel lists failing checks and each links to where to fix it (the
+record's edit form at the field, or the roles form)."""
 
 import io
 
@@ -36,6 +37,19 @@ def test_lineage_is_drawn_and_a_failing_check_leads_to_the_field_to_fill(live_se
     source_x = float(graph.locator("text", has_text="Customer events").get_attribute("x"))
     consumer_x = float(graph.locator("text", has_text="Retention dashboard").get_attribute("x"))
     assert source_x < consumer_x  # upstream left, downstream right
+
+    # She adds a source: typing part of its name offers the matches of both her spaces.
+    page.get_by_label("Add").select_option("upstream")
+    page.get_by_label("Product").press_sequentially("demand", delay=20)
+    page.wait_for_function("document.querySelectorAll('#lineage-candidates option').length === 2")
+    offered = page.locator("#lineage-candidates option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["Demand Forecaster (production)", "Demand Forecaster v2 (research)"]
+    page.get_by_label("Product").fill("Demand Forecaster v2 (research)")
+    assert page.locator("#lineage-other-id").input_value() == str(
+        Product.objects.get(name="Demand Forecaster v2").pk)
+    page.get_by_role("button", name="Add edge").click()
+    assert "Lineage updated: Demand Forecaster v2 → Customer Churn Predictor." in page.locator("body").inner_text()
+    assert "Demand Forecaster v2" in page.locator("svg.lineage-graph text").all_text_contents()
 
     # She runs the checks from the health panel: nobody owns the churn model yet.
     page.get_by_role("link", name="Governance").click()
