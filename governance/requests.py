@@ -4,7 +4,13 @@
 Approval rule (DOMAIN.md): each required reviewer group (product owners, product data
 architects) needs one approval from a member who is not the requester; a space admin stands
 in for a group that is empty or holds only the requester; any rejection rejects; the
-requester never reviews their own request."""
+requester never reviews their own request.
+
+Besides record fields, a change request proposes the actions the space change policy governs
+(``policy.ACTION_FIELDS``): ``current_version`` (a version id of the record),
+``current_artifact`` (an active artifact id) and ``release_version`` (the id of a draft
+version to release; its old value is always null). Applying one calls the same modelrepo
+service as the direct action, with ``change_request=``, inside the apply's transaction."""
 
 import json
 import logging
@@ -16,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit
+from governance import access, audit, policy
 from governance.choices import ProductRoleName
 from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview, ProductRole, ReviewDecision
 from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
@@ -35,28 +41,112 @@ def _record_fields():
     return modelrepo_services
 
 
+ACTION_LABELS = {"current_version": "Current version", "current_artifact": "Current artifact",
+                 "release_version": "Release version"}
+
+
 def proposable_fields() -> tuple[str, ...]:
     m = _record_fields()
-    return tuple(f for f in (*m.PRODUCT_FIELDS, *m.DETAIL_FIELDS) if f not in NOT_PROPOSABLE)
+    return (*(f for f in (*m.PRODUCT_FIELDS, *m.DETAIL_FIELDS) if f not in NOT_PROPOSABLE), *policy.ACTION_FIELDS)
 
 
 def _jsonable(value):
     return json.loads(json.dumps(value, default=str))
 
 
+def _current_artifact_id(product: Product):
+    from modelrepo.models import Artifact
+
+    return Artifact.objects.active().filter(product=product, is_current=True).values_list("pk", flat=True).first()
+
+
 def record_snapshot(product: Product) -> dict:
-    """Every proposable field's current value, as JSON."""
+    """Every proposable field's current value, as JSON; the current version and artifact as ids
+    (``release_version`` has no current value: it is judged per version, see ``_stale``)."""
     from modelrepo.models import ModelDetails
 
     m = _record_fields()
     snapshot = {f: getattr(product, f) for f in m.PRODUCT_FIELDS}
     details = ModelDetails.objects.filter(product=product).first() or ModelDetails(product=product)
     snapshot.update({f: getattr(details, f) for f in m.DETAIL_FIELDS})
+    snapshot["current_version"] = details.current_version_id
+    snapshot["current_artifact"] = _current_artifact_id(product)
     return {k: _jsonable(v) for k, v in snapshot.items() if k not in NOT_PROPOSABLE}
 
 
-def _validated(product: Product, proposed: dict) -> None:
-    """Refuse unknown fields and values the record would not accept."""
+# --- the governed actions: current version, current artifact, release ----------------------------------
+
+def _version_of(product: Product, value):
+    from modelrepo.models import ModelVersion
+
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return ModelVersion.objects.filter(product=product, pk=value.strip()).first()
+    except (DjangoValidationError, ValueError):
+        return None
+
+
+def _artifact_of(product: Product, value):
+    from modelrepo.models import Artifact
+
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return Artifact.objects.active().filter(product=product, pk=value.strip()).select_related("version").first()
+    except (DjangoValidationError, ValueError):
+        return None
+
+
+def _release_files(version) -> dict:
+    """The files a release of ``version`` would sign, name → sha256: what reviewers approved."""
+    from modelrepo import versions
+
+    return {a.file_name: a.sha256 for a in versions.signed_artifacts(version)}
+
+
+def _action_problem(product: Product, field: str, value):
+    """(the target's id as text, None) when ``value`` is a valid target of ``field``, else (None, message)."""
+    from modelrepo.choices import Safety
+    from modelrepo.models import Artifact
+
+    if field == "current_artifact":
+        artifact = _artifact_of(product, value)
+        if artifact is None:
+            return None, "Choose an active artifact of this record."
+        if artifact.safety == Safety.UNSAFE:
+            return None, f"{artifact.file_name} was judged unsafe by the pickle scan and cannot be made current."
+        files, doing = [artifact], f"making {artifact.file_name} the current artifact"
+        target = artifact
+    else:
+        version = _version_of(product, value)
+        if version is None:
+            return None, "Choose a version of this record."
+        files = list(Artifact.objects.active().filter(version=version))
+        target = version
+        if field == "current_version":
+            if version.yanked:
+                return None, f"Version {version.label} was yanked and cannot be made current."
+            doing = f"making version {version.label} the current version"
+        else:
+            if version.is_released:
+                return None, f"Version {version.label} is already released."
+            unsafe = sorted(a.file_name for a in files if a.safety == Safety.UNSAFE)
+            if unsafe:
+                return None, f"Version {version.label} has artifacts judged unsafe ({', '.join(unsafe)}); they cannot be released."
+            if not _release_files(version):
+                return None, f"Version {version.label} has no uploaded artifact; upload at least one file before proposing its release."
+            doing = f"releasing version {version.label}"
+    try:
+        policy.check_pickle(product, files, doing)
+    except policy.PickleForbidden as exc:
+        return None, exc.message
+    return str(target.pk), None
+
+
+def _validated(product: Product, proposed: dict) -> dict:
+    """Refuse unknown fields and values the record would not accept; returns the changes
+    with version and artifact ids in their canonical form."""
     from modelrepo.models import ModelDetails
 
     if not isinstance(proposed, dict) or not proposed:
@@ -66,8 +156,13 @@ def _validated(product: Product, proposed: dict) -> None:
     if unknown:
         raise invalid({name: ["This field cannot be changed through a change request."] for name in unknown})
     m = _record_fields()
-    product_data, details_data = m.split_fields(proposed)
-    errors = {}
+    errors, proposed = {}, dict(proposed)
+    for field in policy.ACTION_FIELDS:
+        if field in proposed:
+            proposed[field], problem = _action_problem(product, field, proposed[field])
+            if problem:
+                errors[field] = [problem]
+    product_data, details_data = m.split_fields({f: v for f, v in proposed.items() if f not in policy.ACTION_FIELDS})
     if product_data:
         candidate = Product.objects.get(pk=product.pk)
         for field, value in product_data.items():
@@ -76,15 +171,62 @@ def _validated(product: Product, proposed: dict) -> None:
             candidate.full_clean(exclude=["space", "created_by", "slug"], validate_unique=False)
         except DjangoValidationError as exc:
             errors.update({k: v for k, v in exc.message_dict.items() if k in product_data})
-    details = ModelDetails.objects.filter(product=product).first() or ModelDetails(product=product)
-    for field, value in details_data.items():
-        setattr(details, field, value)
-    try:
-        details.full_clean(exclude=["product"], validate_unique=False)
-    except DjangoValidationError as exc:
-        errors.update({k: v for k, v in exc.message_dict.items() if k in details_data})
+    if details_data:
+        details = ModelDetails.objects.filter(product=product).first() or ModelDetails(product=product)
+        for field, value in details_data.items():
+            setattr(details, field, value)
+        try:
+            details.full_clean(exclude=["product"], validate_unique=False)
+        except DjangoValidationError as exc:
+            errors.update({k: v for k, v in exc.message_dict.items() if k in details_data})
     if errors:
         raise invalid(errors)
+    return proposed
+
+
+def _artifact_label(artifact) -> str:
+    # File names are unique within a version only, so the version's label tells them apart.
+    return f"{artifact.file_name} ({artifact.version_label})" if artifact.version_label else artifact.file_name
+
+
+def describe_value(product: Product, field: str, value):
+    """A proposed value as a person reads it: versions by label, artifacts by file name
+    (record field values as they are)."""
+    if value is None or field not in policy.ACTION_FIELDS:
+        return value
+    if field == "current_artifact":
+        from modelrepo.models import Artifact
+
+        try:
+            artifact = Artifact.objects.filter(product=product, pk=value).first()
+        except (DjangoValidationError, ValueError):
+            artifact = None
+        return _artifact_label(artifact) if artifact is not None else str(value)
+    version = _version_of(product, value)
+    return version.label if version is not None else str(value)
+
+
+def describe_changes(change_request: ChangeRequest) -> list[dict]:
+    """The proposed changes with ``label``, ``old_display`` and ``new_display`` for people."""
+    product = change_request.product
+    return [{**c, "label": ACTION_LABELS.get(c["field"], c["field"]),
+             "old_display": describe_value(product, c["field"], c["old_value"]),
+             "new_display": describe_value(product, c["field"], c["new_value"])} for c in change_request.changes]
+
+
+def action_choices(product: Product) -> dict:
+    """For the form: each action field's (id, label) choices."""
+    from modelrepo.choices import Safety
+    from modelrepo.models import Artifact, ModelVersion
+
+    versions = list(ModelVersion.objects.filter(product=product).order_by("-created_at", "-id"))
+    artifacts = (Artifact.objects.active().filter(product=product).exclude(safety=Safety.UNSAFE)
+                 .order_by("file_name", "version_label"))
+    return {
+        "current_version": [(str(v.pk), v.label) for v in versions if not v.yanked],
+        "release_version": [(str(v.pk), v.label) for v in versions if not v.is_released],
+        "current_artifact": [(str(a.pk), _artifact_label(a)) for a in artifacts],
+    }
 
 
 # --- the approval rule ----------------------------------------------------------------------------
@@ -144,9 +286,12 @@ def change_request_create(*, actor, product: Product, title: str, justification:
         errors["justification"] = ["Explain why this change is needed."]
     if errors:
         raise invalid(errors)
-    _validated(product, changes)
+    changes = _validated(product, changes)
     snapshot = record_snapshot(product)
     proposed = [{"field": f, "old_value": snapshot.get(f), "new_value": _jsonable(v)} for f, v in changes.items()]
+    if policy.RELEASE_FIELD in changes:
+        # What the reviewers approve is this set of files; a change to it makes the request stale.
+        snapshot["release_files"] = _release_files(_version_of(product, changes[policy.RELEASE_FIELD]))
     if all(c["old_value"] == c["new_value"] for c in proposed):
         raise invalid({"changes": ["Every proposed value equals the current one; nothing would change."]})
     status = ChangeRequestStatus.PENDING if submit else ChangeRequestStatus.DRAFT
@@ -245,14 +390,70 @@ class ChangeRequestStale(Conflict):
     code = "stale"
 
 
-def change_request_apply(*, actor, change_request: ChangeRequest) -> ChangeRequest:
-    """Write the approved changes at once, if every field still holds its old value; otherwise
-    mark the request stale and change nothing (ChangeRequestStale)."""
+def _stale(product: Product, change_request: ChangeRequest) -> list[str]:
+    """The proposed fields that no longer hold their old value. A release is stale once the
+    version is released (or gone) or its files differ from those the reviewers saw."""
+    current = record_snapshot(product)
+    stale = []
+    for change in change_request.changes:
+        field = change["field"]
+        if field == policy.RELEASE_FIELD:
+            version = _version_of(product, change["new_value"])
+            if (version is None or version.is_released
+                    or _release_files(version) != change_request.base_snapshot.get("release_files")):
+                stale.append(field)
+        elif current.get(field) != change["old_value"]:
+            stale.append(field)
+    return stale
+
+
+def _apply_record_fields(actor, product: Product, change_request: ChangeRequest, proposed: dict) -> None:
+    from catalog import services as catalog_services
     from modelrepo.models import ModelDetails
 
+    product_data, details_data = _record_fields().split_fields(proposed)
+    details, _ = ModelDetails.objects.get_or_create(product=product)
+    for field, value in details_data.items():
+        setattr(details, field, value)
+    try:
+        details.full_clean(exclude=["product"], validate_unique=False)
+    except DjangoValidationError as exc:
+        raise invalid(exc.message_dict) from None
+    catalog_services.product_apply_update(actor=actor, product=product, data=product_data)
+    details.save()
+    product.save(update_fields=["updated_at"])
+    changes = {c["field"]: {"old": c["old_value"], "new": c["new_value"]} for c in change_request.changes
+               if c["field"] in proposed}
+    audit.record(actor=actor, action="model_record.updated", target=product,
+                 changes={**changes, "change_request": {"old": None, "new": str(change_request.pk)}})
+
+
+def _apply_actions(actor, product: Product, change_request: ChangeRequest, proposed: dict) -> None:
+    """Release, then move the pointers, through the services a direct action uses (history
+    rows, audit events, signing); each records the change request in its audit event."""
+    from modelrepo import artifacts, versions
+
+    reason = f"Change request: {change_request.title}"
+    if policy.RELEASE_FIELD in proposed:
+        versions.version_release(actor=actor, product=product, version=_version_of(product, proposed["release_version"]),
+                                 change_request=change_request)
+    if "current_version" in proposed:
+        versions.version_make_current(actor=actor, product=product, reason=reason, change_request=change_request,
+                                      version=_version_of(product, proposed["current_version"]))
+    if "current_artifact" in proposed:
+        artifact = _artifact_of(product, proposed["current_artifact"])
+        if artifact is None:
+            raise Conflict("The proposed artifact was deleted; open a new change request.", code="artifact_deleted")
+        artifacts.artifact_make_current(actor=actor, product=product, artifact=artifact, reason=reason,
+                                        change_request=change_request)
+
+
+def change_request_apply(*, actor, change_request: ChangeRequest) -> ChangeRequest:
+    """Write the approved changes at once, if every field still holds its old value; otherwise
+    mark the request stale and change nothing (ChangeRequestStale). A refusal by a service
+    (a version yanked since, a rule turned on since) changes nothing and leaves it approved."""
     if not can_apply(actor, change_request):
         raise PermissionDenied("Only the requester or a space admin can apply an approved change request.")
-    m = _record_fields()
     stale = []
     with transaction.atomic():
         change_request = _locked(change_request)
@@ -261,29 +462,16 @@ def change_request_apply(*, actor, change_request: ChangeRequest) -> ChangeReque
                            code="invalid_state")
         product = Product.objects.select_for_update().select_related("space__organization").get(
             pk=change_request.product_id)
-        current = record_snapshot(product)
-        stale = [c["field"] for c in change_request.changes if current.get(c["field"]) != c["old_value"]]
+        stale = _stale(product, change_request)
         if stale:
             _transition(actor, change_request, ChangeRequestStatus.STALE, "change_request.stale",
                         fields={"old": None, "new": stale})
         else:
             proposed = {c["field"]: c["new_value"] for c in change_request.changes}
-            product_data, details_data = m.split_fields(proposed)
-            details, _ = ModelDetails.objects.get_or_create(product=product)
-            for field, value in details_data.items():
-                setattr(details, field, value)
-            try:
-                details.full_clean(exclude=["product"], validate_unique=False)
-            except DjangoValidationError as exc:
-                raise invalid(exc.message_dict) from None
-            from catalog import services as catalog_services
-
-            catalog_services.product_apply_update(actor=actor, product=product, data=product_data)
-            details.save()
-            product.save(update_fields=["updated_at"])
-            changes = {c["field"]: {"old": c["old_value"], "new": c["new_value"]} for c in change_request.changes}
-            audit.record(actor=actor, action="model_record.updated", target=product,
-                         changes={**changes, "change_request": {"old": None, "new": str(change_request.pk)}})
+            record = {f: v for f, v in proposed.items() if f not in policy.ACTION_FIELDS}
+            if record:
+                _apply_record_fields(actor, product, change_request, record)
+            _apply_actions(actor, product, change_request, proposed)
             change_request.applied_at = timezone.now()
             change_request.applied_by = actor
             _transition(actor, change_request, ChangeRequestStatus.APPLIED, "change_request.applied")
@@ -377,6 +565,9 @@ def _notify_requester(change_request: ChangeRequest) -> None:
 def coerce_form_value(field: str, raw: str):
     """A value typed in the change request form, as the record field holds it."""
     from modelrepo.models import ModelDetails
+
+    if field in policy.ACTION_FIELDS:
+        return raw.strip() or None  # an id chosen in a select; _validated checks it
 
     model = ModelDetails if field in _record_fields().DETAIL_FIELDS else Product
     model_field = model._meta.get_field(field)

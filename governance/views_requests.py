@@ -1,5 +1,7 @@
 """Browser pages of change requests: a record's list, the form (pre-filled from the query
-string when a direct edit was refused), one request with its reviews, and the actions."""
+string when a direct edit or action was refused), one request with its reviews, and the
+actions. The current version, current artifact and a release are proposed through selects
+of the record's versions and artifacts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,11 +65,15 @@ def change_request_create(request, product_id):
         else:
             messages.success(request, "Change request opened; its reviewers were notified.")
             return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
-    rows = [{"field": f, "old": current.get(f), "new": v, "errors": form_errors.get(f, []),
-             "governed": f in policy.governed_fields(product, {f: v})} for f, v in proposed.items()]
+    choices = requests.action_choices(product)
+    rows = [{"field": f, "label": requests.ACTION_LABELS.get(f, f), "new": v,
+             "old_display": requests.describe_value(product, f, current.get(f)), "choices": choices.get(f),
+             "errors": form_errors.get(f, []), "governed": f in policy.governed_fields(product, {f: v})}
+            for f, v in proposed.items()]
     other = [f for f in form_errors if f not in proposed]
     return render(request, "governance/requests/change_request_form.html", {
-        "product": product, "space": product.space, "rows": rows, "fields": [f for f in fields if f not in proposed],
+        "product": product, "space": product.space, "rows": rows,
+        "fields": [(f, requests.ACTION_LABELS.get(f, f)) for f in fields if f not in proposed],
         "title_value": title, "justification_value": justification,
         "errors": form_errors, "other_errors": [m for f in other for m in form_errors[f]]},
         status=400 if form_errors else 200)
@@ -81,7 +87,7 @@ def change_request_detail(request, change_request_id):
     status = change_request.status
     return render(request, "governance/requests/change_request_detail.html", {
         "cr": change_request, "product": change_request.product, "space": change_request.product.space,
-        "groups": requests.group_state(change_request),
+        "changes": requests.describe_changes(change_request), "groups": requests.group_state(change_request),
         "reviews": change_request.reviews.select_related("reviewer"),
         "can_review": status == "pending" and requests.can_review(user, change_request)
         and not change_request.reviews.filter(reviewer=user).exists(),

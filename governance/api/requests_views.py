@@ -105,8 +105,11 @@ def _action_view(name, summary, description, service):
 
 ChangeRequestApplyView = _action_view(
     "ChangeRequestApplyView", "Apply an approved change request",
-    "The requester or a space admin. Writes every change at once if each field still holds its old value; "
-    "otherwise the request becomes `stale`, nothing changes and the answer is 409 `stale`.",
+    "The requester or a space admin. Writes every change at once if each field still holds its old value (the "
+    "current version or artifact still the old one, a version to release still a draft with the same files); "
+    "otherwise the request becomes `stale`, nothing changes and the answer is 409 `stale`. Releases and pointer "
+    "moves go through the same code as the direct actions (history, audit, signing); a refusal there (a version "
+    "yanked since, pickle-based files the space now forbids) answers its 409 and leaves the request approved.",
     requests.change_request_apply)
 ChangeRequestCancelView = _action_view(
     "ChangeRequestCancelView", "Cancel a change request", "The requester, while it is a draft, pending or approved.",
