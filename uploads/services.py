@@ -388,7 +388,15 @@ def session_assemble(session_id) -> None:
         _fail(session_id, lease["until"], "size_mismatch", "The staged file has the wrong size; start a new upload session.")
         return
     started = time.monotonic()
-    sha256 = staging.hash_file(source, on_progress=lambda: _renew(session_id, lease))
+    # On local storage the file's one fsync runs beside the hashing pass (the disk writes back
+    # what the chunks left dirty while the CPU hashes), so the move below only has the
+    # directory left to make durable.
+    durable = staging.BackgroundFsync(source) if target is not None else None
+    try:
+        sha256 = staging.hash_file(source, on_progress=lambda: _renew(session_id, lease))
+    finally:
+        if durable is not None:
+            durable.wait()
     hashed = time.monotonic()
     if session.expected_sha256 and sha256 != session.expected_sha256:
         _settle(session_id, lease["until"], status=SessionStatus.OPEN, lease_until=None, error={
@@ -407,7 +415,6 @@ def session_assemble(session_id) -> None:
         if source != target:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
-        staging.fsync_path(target)
         staging.fsync_path(target.parent)
     else:
         with open(source, "rb") as fh:

@@ -96,6 +96,22 @@ def test_a_whole_upload_creates_one_artifact_with_the_servers_checksum(uploader)
     assert storage.local_path(artifact.storage_key).read_bytes() == data
 
 
+def test_assembly_makes_the_file_durable_with_one_fsync_of_the_file_and_one_of_its_directory(uploader, monkeypatch):
+    from modelrepo import storage
+
+    synced = []
+    real = staging.fsync_path
+    monkeypatch.setattr(staging, "fsync_path", lambda path: (synced.append(path), real(path)))
+    up = uploader()
+    data = payload(2 * MiB + 5)
+    upload_id, response = up.upload(data)
+    assert response.status_code == 201, response.content
+    stored = storage.local_path(Artifact.objects.get().storage_key)
+    # The file is synced under its staging name (beside the hashing pass), then renamed.
+    assert synced == [staging.staging_path(UploadSession.objects.get().id), stored.parent]
+    assert stored.read_bytes() == data
+
+
 def test_chunks_may_arrive_out_of_order(uploader):
     up = uploader()
     data = payload(4 * MiB - 7, seed=3)
