@@ -39,6 +39,7 @@ from modelrepo.forms import (
 )
 from modelrepo.models import ModelDetails
 from qarion import errors
+from qarion.messages import refused
 from uploads import services as upload_services
 from uploads.choices import ChunkState
 
@@ -497,7 +498,7 @@ class PointerActionView(RecordActionMixin, View):
         except errors.NotFound:
             raise Http404("No such version or artifact.") from None
         except (errors.Conflict, errors.ValidationFailed) as exc:
-            messages.error(request, exc.message)
+            refused(request, exc)
         return self.tab_redirect(self.tab)
 
 

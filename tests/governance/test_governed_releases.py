@@ -218,6 +218,10 @@ def test_the_pages_show_the_refusal_without_changing_anything(world, repo, clien
     response = client.post(make_current, {"reason": "Ship it"}, follow=True)
     assert response.status_code == 200
     assert "approved change request" in response.content.decode()
+    # The offer is a link to the pre-filled form, not an address in the text.
+    create = reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk})
+    assert f'href="{create}?current_version={repo["v1"].pk}' in response.content.decode()
+    assert f"instead: {create}" not in response.content.decode()
     response = client.post(reverse("modelrepo:artifact_make_current", kwargs={
         "product_id": world.record.pk, "artifact_id": repo["loose"].pk}), {"reason": ""}, follow=True)
     assert response.status_code == 200 and "approved change request" in response.content.decode()
