@@ -214,8 +214,24 @@ def describe_changes(change_request: ChangeRequest) -> list[dict]:
              "new_display": describe_value(product, c["field"], c["new_value"])} for c in change_request.changes]
 
 
+def _model_field_choices() -> dict:
+    """Proposable record fields with a fixed set of values (risk classification, lifecycle
+    stage, ...): their (value, label) choices, as the model declares them."""
+    from modelrepo.models import ModelDetails
+
+    m = _record_fields()
+    result = {}
+    for model, names in ((Product, m.PRODUCT_FIELDS), (ModelDetails, m.DETAIL_FIELDS)):
+        for name in names:
+            field = model._meta.get_field(name)
+            if name not in NOT_PROPOSABLE and getattr(field, "choices", None):
+                result[name] = [(str(value), str(label)) for value, label in field.choices]
+    return result
+
+
 def action_choices(product: Product) -> dict:
-    """For the form: each action field's (id, label) choices."""
+    """For the form: the choices of each field that has them, the versions and artifacts of the
+    action fields as (id, label)."""
     from modelrepo.choices import Safety
     from modelrepo.models import Artifact, ModelVersion
 
@@ -223,6 +239,7 @@ def action_choices(product: Product) -> dict:
     artifacts = (Artifact.objects.active().filter(product=product).exclude(safety=Safety.UNSAFE)
                  .order_by("file_name", "version_label"))
     return {
+        **_model_field_choices(),
         "current_version": [(str(v.pk), v.label) for v in versions if not v.yanked],
         "release_version": [(str(v.pk), v.label) for v in versions if not v.is_released],
         "current_artifact": [(str(a.pk), _artifact_label(a)) for a in artifacts],

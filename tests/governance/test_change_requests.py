@@ -258,6 +258,16 @@ def test_pages_answer_by_role(world, client, username, list_status, create_statu
     assert client.get(base + "new/?risk_classification=high").status_code == create_status
 
 
+def test_the_form_offers_a_field_with_fixed_values_as_a_select_of_those_values(world, client):
+    client.force_login(world.editor)
+    page = client.get(f"/models/{world.record.pk}/governance/change-requests/new/?risk_classification=high")
+    body = page.content.decode()
+    select = body[body.index('<select class="form-select form-select-sm" id="change-risk_classification"'):]
+    select = select[:select.index("</select>")]
+    assert '<option value="high" selected>' in select
+    assert '<option value="unacceptable"' in select and '<option value="minimal"' in select
+
+
 def test_pages_send_anonymous_users_to_sign_in(world, client):
     request = open_cr(world)
     for url in (f"/models/{world.record.pk}/governance/change-requests/", f"/change-requests/{request.pk}/"):
