@@ -398,7 +398,8 @@ class _ChecksAfterCommit:
         from governance import tasks
 
         try:
-            tasks.run_product_quality_checks.delay(self.product_id)
+            # No publish retries: with the broker down the write answers at once; the periodic run catches up.
+            tasks.run_product_quality_checks.apply_async((self.product_id,), retry=False)
         except Exception:  # noqa: BLE001 - a broker outage never fails the write; the periodic run catches up
             log.exception("Could not start the quality checks of product %s", self.product_id)
 

@@ -203,7 +203,7 @@ def started(monkeypatch):
     """The product ids whose checks were started, instead of running them."""
     from governance import tasks
     ids = []
-    monkeypatch.setattr(tasks.run_product_quality_checks, "delay", ids.append)
+    monkeypatch.setattr(tasks.run_product_quality_checks, "apply_async", lambda args, **options: ids.append(args[0]))
     return ids
 
 
@@ -284,9 +284,10 @@ def test_an_unreachable_broker_does_not_fail_the_write(world, django_capture_on_
     from governance import tasks
     from modelrepo import services as record_services
 
-    def refuse(product_id):
+    def refuse(args, **options):
+        assert options.get("retry") is False  # the write does not wait for publish retries
         raise ConnectionRefusedError("no broker")
-    monkeypatch.setattr(tasks.run_product_quality_checks, "delay", refuse)
+    monkeypatch.setattr(tasks.run_product_quality_checks, "apply_async", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         product = record_services.model_record_update(actor=world.editor, product=world.record,
                                                       data={"limitations": "EU"})
