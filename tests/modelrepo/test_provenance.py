@@ -223,6 +223,25 @@ def test_change_requests_naming_the_version_in_release_or_current_fields_appear(
     assert api_as("viewer", "read").get(api_url(first)).json()["change_requests"] == []
 
 
+def test_a_release_through_a_change_request_names_it_its_reviewer_and_who_applied_it(
+        world, client_as, api_as, artifact_root):  # noqa: F811
+    version = new_version(world, "2.0.0")
+    store_artifact(world.record, world.editor, b"weights" * 10, file_name="model.safetensors", version=version)
+    applied = approved_and_applied(world, {"release_version": str(version.pk)})
+    version.refresh_from_db()
+    assert applied.status == ChangeRequestStatus.APPLIED and version.is_released
+    body = api_as("viewer", "read").get(api_url(version)).json()
+    [found] = body["change_requests"]
+    assert found["id"] == str(applied.pk) and found["approves"] == ["release"]
+    assert found["requester"] == "member" and found["applied_by"] == "member"
+    assert [(r["reviewer"], r["decision"]) for r in found["reviews"]] == [("space_admin", "approve")]
+    assert body["release"]["released"] is True and body["release"]["released_by"] == "member"
+    assert body["signature"]["signed"] is True
+    page = client_as("viewer").get(page_url(version)).content.decode()
+    assert "Released by member on" in page and "Go to production" in page
+    assert "No approving change request" not in page
+
+
 # --- Training, data and lineage ----------------------------------------------------------
 
 def test_the_training_run_datasets_and_sources_appear_and_hidden_products_are_redacted(
