@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +14,7 @@ from catalog.models import Space
 from governance import access, requests
 from governance.models import AccessLevel
 from qarion import errors
+from qarion.messages import perform
 
 PRODUCT_REQUEST_SENT = ("If this product exists in your organization, its owners, stewards and space admins have "
                         "your request; follow it in your inbox.")
@@ -105,14 +105,7 @@ def access_request_detail(request, access_request_id):
 
 def _act(request, access_request_id, fn, success, **kwargs):
     access_request = _access_request_or_404(request.user, access_request_id)
-    try:
-        fn(actor=request.user, access_request=access_request, **kwargs)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from None
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
+    perform(request, lambda: fn(actor=request.user, access_request=access_request, **kwargs), success)
     return redirect("governance_access:access_request_detail", access_request_id=access_request.pk)
 
 

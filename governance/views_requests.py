@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from governance import access, policy, requests, selectors
 from qarion import errors
+from qarion.messages import perform
 
 
 def _product_or_404(user, product_id):
@@ -99,14 +100,7 @@ def change_request_detail(request, change_request_id):
 
 def _act(request, change_request_id, fn, success, **kwargs):
     change_request = _change_request_or_404(request.user, change_request_id)
-    try:
-        fn(actor=request.user, change_request=change_request, **kwargs)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from None
-    except errors.DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
+    perform(request, lambda: fn(actor=request.user, change_request=change_request, **kwargs), success)
     return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
 
 

@@ -3,7 +3,10 @@ pre-filled form's address in ``details["change_request_url"]``; the message show
 instead of as text."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
+
+from qarion import errors
 
 
 def refused(request, exc) -> None:
@@ -15,3 +18,18 @@ def refused(request, exc) -> None:
     text = exc.message.replace(url, "").strip()
     messages.error(request, format_html('{} <a class="alert-link" href="{}">Open a change request with this change</a>.',
                                         text, url))
+
+
+def perform(request, action, success: str) -> bool:
+    """Run ``action()`` (one service call) for a POST that goes back to a page: flash
+    ``success``, or the refusal (a domain error) as an error message. A permission refusal
+    answers 403. Returns whether the action went through."""
+    try:
+        action()
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from None
+    except errors.DomainError as exc:
+        refused(request, exc)
+        return False
+    messages.success(request, success)
+    return True
