@@ -57,3 +57,10 @@ class Sensitivity(models.TextChoices):
     INTERNAL = "internal", "Internal"
     CONFIDENTIAL = "confidential", "Confidential"
     RESTRICTED = "restricted", "Restricted"
+
+
+class ProductRoleName(models.TextChoices):
+    OWNER = "owner", "Owner"
+    STEWARD = "steward", "Steward"
+    CUSTODIAN = "custodian", "Custodian"
+    DATA_ARCHITECT = "data_architect", "Data architect"

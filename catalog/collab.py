@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import Attachment, Comment, Product
-from governance import access, audit
-from qarion.errors import DomainError, PermissionDenied, invalid
+from catalog import access, audit
+from common.errors import DomainError, PermissionDenied, invalid
 
 COMMENT_MAX_LENGTH = 20_000
 ALLOWED_TAGS = {

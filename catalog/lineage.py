@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import LineageEdge, Product
-from governance import access, audit
+from catalog import access, audit
 from governance import selectors as governance_selectors
-from qarion.errors import NotFound, PermissionDenied, ValidationFailed
+from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 MIN_DEPTH, MAX_DEPTH = 1, 3
 HIDDEN_NAME = "a product you cannot see"

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from catalog import services
 from catalog.choices import DATA_PRODUCT_TYPES
 from catalog.models import Product, Space
-from governance import access
-from qarion.errors import ValidationFailed
+from catalog import access
+from common.errors import ValidationFailed
 
 DATA_PRODUCT_FIELDS = ("product_type", "name", "slug", "description", "documentation", "provider",
                        "hosting_location", "criticality", "sensitivity")

@@ -10,8 +10,8 @@ from django.utils.text import slugify
 from catalog import tokens
 from catalog.choices import TokenScope
 from catalog.models import ApiToken, Organization, OrganizationMembership, Product, Space, SpaceMembership, Tag
-from governance import access, audit
-from qarion.errors import NotFound, PermissionDenied, ValidationFailed, invalid
+from catalog import access, audit
+from common.errors import NotFound, PermissionDenied, ValidationFailed, invalid
 
 PRODUCT_FIELDS = (
     "product_type",
@@ -295,7 +295,7 @@ def _other_admins(space: Space, user) -> bool:
 def space_member_add(*, actor, space: Space, user, role: str) -> SpaceMembership:
     """Add an existing user of the space's organization with ``role``."""
     from catalog.choices import SpaceRole
-    from qarion.errors import Conflict
+    from common.errors import Conflict
 
     _require_space_admin(actor, space)
     if role not in SpaceRole.values:
@@ -312,7 +312,7 @@ def space_member_add(*, actor, space: Space, user, role: str) -> SpaceMembership
 def space_member_change_role(*, actor, space: Space, user, role: str) -> SpaceMembership:
     """Change a member's role; the last admin of a space keeps the admin role."""
     from catalog.choices import SpaceRole
-    from qarion.errors import Conflict
+    from common.errors import Conflict
 
     _require_space_admin(actor, space)
     if role not in SpaceRole.values:
@@ -328,7 +328,7 @@ def space_member_change_role(*, actor, space: Space, user, role: str) -> SpaceMe
 def space_membership_remove(*, actor, space: Space, user) -> None:
     """Remove a member from the space; the last admin of a space cannot be removed."""
     from catalog.choices import SpaceRole
-    from qarion.errors import Conflict
+    from common.errors import Conflict
 
     _require_space_admin(actor, space)
     with transaction.atomic():

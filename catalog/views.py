@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import services
 from catalog.forms import ApiTokenForm, token_status
 from catalog.models import ApiToken, Space
-from governance import access
-from qarion import errors
+from catalog import access
+from common import errors
 
 
 @login_required

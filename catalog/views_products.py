@@ -18,9 +18,9 @@ from catalog import lineage, products
 from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity
 from catalog.forms import LineageEdgeForm, ServiceFormMixin
 from catalog.models import Product
-from governance import access
+from catalog import access
 from governance import selectors as governance_selectors
-from qarion import errors
+from common import errors
 
 PAGE_SIZE = 25
 

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 
 
 class _CommaSeparatedField(forms.CharField):

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from catalog.models import Product, Space, default_change_policy
 from modelrepo.scanning import PICKLE_FORMATS
-from qarion.errors import Conflict, ValidationFailed
+from common.errors import Conflict, ValidationFailed
 
 RISK_CLASSIFICATION = "risk_classification"
 DEPLOYMENT_STATUS_PRODUCTION = "deployment_status_production"

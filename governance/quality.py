@@ -23,17 +23,11 @@ from django.utils import timezone
 
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
-from governance import access, audit
-from governance.choices import ProductRoleName
-from governance.models import (
-    ProductRole,
-    QualityCheck,
-    QualityCheckType,
-    QualityResult,
-    QualitySeverity,
-    QualityStatus,
-)
-from qarion.errors import NotFound, PermissionDenied, ValidationFailed
+from catalog import access, audit
+from catalog.choices import ProductRoleName
+from catalog.models import ProductRole
+from governance.models import QualityCheck, QualityCheckType, QualityResult, QualitySeverity, QualityStatus
+from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit, policy
-from governance.choices import ProductRoleName
-from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview, ProductRole, ReviewDecision
-from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
+from catalog import access, audit
+from governance import policy
+from catalog.choices import ProductRoleName
+from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview, ReviewDecision
+from catalog.models import ProductRole
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 REVIEWER_GROUPS = (ProductRoleName.OWNER.value, ProductRoleName.DATA_ARCHITECT.value)
 GROUP_LABELS = {ProductRoleName.OWNER.value: "product owners", ProductRoleName.DATA_ARCHITECT.value: "data architects"}
@@ -615,7 +617,7 @@ def access_request_create(*, actor, space=None, product_id=None, level: str, jus
     """Ask for ``level`` access to a space (by its directory entry) or to one product. A product
     the requester cannot find in a space of their organization answers like a missing one."""
     from catalog.models import OrganizationMembership
-    from governance.models import AccessLevel, AccessRequest, AccessRequestStatus
+    from catalog.models import AccessLevel, AccessRequest, AccessRequestStatus
 
     if level not in AccessLevel.values:
         raise invalid({"level": [f"Choose one of: {', '.join(AccessLevel.values)}."]})
@@ -659,7 +661,7 @@ def access_request_create(*, actor, space=None, product_id=None, level: str, jus
 
 
 def _locked_access(access_request):
-    from governance.models import AccessRequest
+    from catalog.models import AccessRequest
 
     return AccessRequest.objects.select_for_update(of=("self",)).select_related("space__organization", "product", "requester").get(
         pk=access_request.pk)
@@ -739,7 +741,7 @@ def access_request_cancel(*, actor, access_request):
 
 def access_request_list(*, user) -> QuerySet:
     """My own requests and those I may decide."""
-    from governance.models import AccessRequest
+    from catalog.models import AccessRequest
 
     if not user.is_authenticated:
         return AccessRequest.objects.none()
@@ -759,7 +761,7 @@ def access_request_list(*, user) -> QuerySet:
 
 
 def visible_access_request(*, user, access_request_id):
-    from governance.models import AccessRequest
+    from catalog.models import AccessRequest
 
     try:
         return access_request_list(user=user).get(pk=access_request_id)

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from catalog.models import Organization, Product, Space
-from governance import access
-from governance.models import AuditEvent, ProductRole
-from qarion.errors import NotFound, PermissionDenied
+from catalog import access
+from catalog.models import AuditEvent, ProductRole
+from common.errors import NotFound, PermissionDenied
 
 EXPORT_FIELDS = (
     "sequence", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name",

@@ -5,10 +5,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from catalog.models import OrganizationMembership, Product, SpaceMembership
-from governance import access, audit
-from governance.choices import ProductRoleName
-from governance.models import ProductRole
-from qarion.errors import Conflict, PermissionDenied, invalid
+from catalog import access, audit
+from catalog.choices import ProductRoleName
+from catalog.models import ProductRole
+from common.errors import Conflict, PermissionDenied, invalid
 
 
 def _require_assign(actor, product: Product) -> None:

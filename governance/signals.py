@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from governance import audit, quality
+from catalog import audit
+from governance import quality
 
 
 def _over_http(request) -> bool:

@@ -4,8 +4,9 @@
 from django.db import transaction
 
 from catalog.models import Space
-from governance import access, audit, policy
-from qarion.errors import PermissionDenied, invalid
+from catalog import access, audit
+from governance import policy
+from common.errors import PermissionDenied, invalid
 
 
 def space_change_policy_update(*, actor, space: Space, rules: dict) -> dict[str, bool]:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog import collab
 from catalog.models import Attachment, Comment
-from governance import access, selectors, services
-from governance.choices import ProductRoleName
+from catalog import access
+from governance import selectors, services
+from catalog.choices import ProductRoleName
 from governance.filtersets import AuditEventFilterSet
-from governance.models import ProductRole
-from qarion import errors
+from catalog.models import ProductRole
+from common import errors
 
 AUDIT_PAGE_SIZE = 50
 EXPORTS = {

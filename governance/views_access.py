@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Space
-from governance import access, requests
-from governance.models import AccessLevel
-from qarion import errors
-from qarion.messages import perform
+from catalog import access
+from governance import requests
+from catalog.models import AccessLevel
+from common import errors
+from common.messages import perform
 
 PRODUCT_REQUEST_SENT = ("If this product exists in your organization, its owners, stewards and space admins have "
                         "your request; follow it in your inbox.")

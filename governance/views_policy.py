@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from catalog.views_products import visible_space_or_404
-from governance import access, policy
+from catalog import access
+from governance import policy
 from governance.space_policy import space_change_policy_update
-from qarion import errors
+from common import errors
 
 
 @login_required

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.lineage import product_url
-from governance import access, quality, selectors
-from qarion import errors
+from catalog import access
+from governance import quality, selectors
+from common import errors
 
 
 def _product_or_404(user, product_id):

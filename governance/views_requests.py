@@ -10,9 +10,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance import access, policy, requests, selectors
-from qarion import errors
-from qarion.messages import perform
+from catalog import access
+from governance import policy, requests, selectors
+from common import errors
+from common.messages import perform
 
 
 def _product_or_404(user, product_id):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from governance import access
+from catalog import access
 from modelrepo.models import Artifact, ModelDetails, ModelVersion
 
 

@@ -18,12 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit, policy
+from catalog import access, audit
+from governance import policy
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind, DetectedFormat, Integrity, Safety, UploadStatus
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer, _set_current_artifact, authorise_change, check_version_accepts_file
-from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from catalog.models import Product
 from modelrepo import selectors
 from modelrepo.models import Artifact, ModelVersion
-from qarion.errors import invalid
+from common.errors import invalid
 
 # (field, label) of the metadata rows, in display order.
 METADATA_FIELDS = (

@@ -32,7 +32,7 @@ from modelrepo import storage
 from modelrepo.artifacts import REDIRECT_SCHEMES
 from modelrepo.choices import UploadStatus
 from modelrepo.models import Artifact
-from qarion.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound
 
 READ_SIZE = 1024 * 1024  # bytes per read when streaming a range (and per read without sendfile)
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)

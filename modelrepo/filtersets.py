@@ -6,9 +6,10 @@ from django.db.models import Q
 
 from catalog.choices import AI_PRODUCT_TYPES, ProductType
 from catalog.models import Product
-from governance.choices import ProductRoleName
+from catalog.choices import ProductRoleName
 from governance import quality
-from governance.models import ProductRole, QualityCheck, QualityStatus
+from catalog.models import ProductRole
+from governance.models import QualityCheck, QualityStatus
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 
 

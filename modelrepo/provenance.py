@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from catalog.lineage import product_url
 from catalog.models import LineageEdge, Product
-from governance import audit
+from catalog import audit
 from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview
 from modelrepo import compare, selectors, signing, training
 from modelrepo.choices import Integrity, UploadStatus

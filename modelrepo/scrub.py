@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance import audit
+from catalog import audit
 from modelrepo import storage
 from modelrepo.choices import Integrity, UploadStatus
 from modelrepo.models import Artifact

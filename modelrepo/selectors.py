@@ -6,9 +6,9 @@ from django.db.models.functions import Coalesce
 
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Organization, Product, Space
-from governance import access
+from catalog import access
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
-from qarion.errors import NotFound, PermissionDenied
+from common.errors import NotFound, PermissionDenied
 
 
 def model_record_list(*, user, space: Space | None = None, organization: Organization | None = None) -> QuerySet:

@@ -7,10 +7,11 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
-from governance import access, audit, policy
+from catalog import access, audit
+from governance import policy
 from modelrepo.choices import UploadStatus
 from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
-from qarion.errors import Conflict, PermissionDenied, ValidationFailed, invalid
+from common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 
 DETAIL_FIELDS = tuple(field for group in FIELD_GROUPS.values() for field in group)
 PRODUCT_FIELDS = catalog_services.PRODUCT_FIELDS

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog.models import Product
-from governance import access, audit
+from catalog import access, audit
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
 from uploads.choices import SessionStatus
 from uploads.models import UploadSession
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Product
-from governance import access, audit, policy
+from catalog import access, audit
+from governance import policy
 from modelrepo import signing
 from modelrepo.choices import Safety, UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer, authorise_change
-from qarion.errors import Conflict, NotFound, PermissionDenied, invalid
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 # The fields a caller may set; once a version is released none of them may change.
 RELEASE_FIELDS = ("label", "kind", "release_notes", "release_date", "git_tag", "commit_sha", "metrics", "training_run_id")

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.views import View
 
 from catalog.views_products import lineage_tab_context
-from governance import access, audit, quality
+from catalog import access, audit
+from governance import quality
 from governance import views as governance_views
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
@@ -38,8 +39,8 @@ from modelrepo.forms import (
     version_initial,
 )
 from modelrepo.models import ModelDetails
-from qarion import errors
-from qarion.messages import refused
+from common import errors
+from common.messages import refused
 from uploads import services as upload_services
 from uploads.choices import ChunkState
 

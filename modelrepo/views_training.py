@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from catalog.forms import ServiceFormMixin
-from governance import access
+from catalog import access
 from modelrepo import compare, selectors, training
-from qarion import errors
+from common import errors
 
 PAGE_SIZE = 25
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"

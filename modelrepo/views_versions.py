@@ -7,11 +7,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
-from governance import access
+from catalog import access
 from modelrepo import provenance, selectors
 from modelrepo.forms import ReasonForm
 from modelrepo.views import details_of, display_rows, visible_record_or_404
-from qarion import errors
+from common import errors
 
 
 class VersionDetailView(LoginRequiredMixin, View):

@@ -1,4 +1,4 @@
-from governance import access
+from catalog import access
 
 
 def navigation(request):

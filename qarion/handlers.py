@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from qarion.api.errors import json_not_found, json_server_error
+from common.api.errors import json_not_found, json_server_error
 
 
 def _is_api(request) -> bool:

@@ -1,7 +1,7 @@
 import re
 import uuid
 
-from qarion import request_context
+from common import request_context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

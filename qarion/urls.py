@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from qarion import views
@@ -9,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Product roles and the audit log moved from the governance app to the catalog app.
+    re_path(r"^admin/governance/(?P<rest>(productrole|auditevent|auditchainhead)/.*)$",
+            RedirectView.as_view(url="/admin/catalog/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
     path("health/", include("qarion.health")),
     path("api/v1.0/", include("qarion.api.urls")),

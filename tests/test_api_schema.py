@@ -128,7 +128,7 @@ def test_the_list_operations_document_filters_and_pagination(schema):
 
 
 # Error responses documented by description only, not yet with the Error body
-# (qarion.api.schema.error_responses gives it): (path prefix, status). Remove entries as they are fixed.
+# (common.api.schema.error_responses gives it): (path prefix, status). Remove entries as they are fixed.
 ERROR_BODY_NOT_YET_DOCUMENTED = {
     ("/catalog/products/{product_id}/model-artifacts/uploads", "*"),
     ("/catalog/products/{product_id}/model-artifacts/{artifact_id}/download", "416"),

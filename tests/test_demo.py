@@ -20,8 +20,8 @@ from django.core.management import call_command
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.management import demo_data
 from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
-from governance import access
-from governance.models import AuditEvent
+from catalog import access
+from catalog.models import AuditEvent
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 90

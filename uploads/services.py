@@ -21,14 +21,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Product
-from governance import access, audit, policy
+from catalog import access, audit
+from governance import policy
 from modelrepo import artifacts as modelrepo_artifacts
 from modelrepo import scanning
 from modelrepo import services as modelrepo_services
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from qarion.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, invalid
+from common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, invalid
 from uploads import staging
 from uploads.choices import ChunkState, SessionStatus
 from uploads.models import UploadChunk, UploadSession

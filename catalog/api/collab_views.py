@@ -16,8 +16,8 @@ from catalog.api.collab_serializers import (
 from catalog.models import Attachment, Comment
 from governance import selectors as governance_selectors
 from governance.views import attachment_response
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import NotFound
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.errors import NotFound
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
 _COMMENT_ID = uuid_path_parameter("comment_id", "The comment's id.")

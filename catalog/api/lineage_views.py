@@ -8,7 +8,7 @@ from catalog import lineage
 from catalog.api.lineage_serializers import LineageEdgeCreateSerializer, LineageGraphSerializer
 from catalog.models import LineageEdge
 from governance import selectors as governance_selectors
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
 _EDGE_ID = uuid_path_parameter("edge_id", "The lineage edge's id.")

@@ -2,8 +2,8 @@
 one the caller cannot see answers 404, exactly like one that does not exist."""
 
 from catalog.models import Organization, Space
-from governance import access
-from qarion.errors import NotFound
+from catalog import access
+from common.errors import NotFound
 
 
 def visible_space(user, slug: str) -> Space:

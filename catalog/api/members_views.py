@@ -9,9 +9,9 @@ from catalog import services
 from catalog.api.lookups import visible_space
 from catalog.api.members_serializers import SpaceMemberCreateSerializer, SpaceMemberRoleSerializer, SpaceMemberSerializer
 from catalog.models import SpaceMembership
-from governance import access
-from qarion.api.schema import QarionAutoSchema, responses
-from qarion.errors import NotFound, PermissionDenied
+from catalog import access
+from common.api.schema import QarionAutoSchema, responses
+from common.errors import NotFound, PermissionDenied
 
 _USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH, description="The member's username.")
 

@@ -8,7 +8,7 @@ from catalog import products
 from catalog.api.lookups import visible_space
 from catalog.api.products_serializers import DataProductCreateSerializer, DataProductSerializer
 from catalog.models import Product
-from qarion.api.schema import QarionAutoSchema, responses
+from common.api.schema import QarionAutoSchema, responses
 
 
 class DataProductListView(generics.GenericAPIView):

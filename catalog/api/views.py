@@ -18,10 +18,10 @@ from catalog.api.serializers import (
     SpaceSerializer,
 )
 from catalog.models import ApiToken, Product, Space
-from governance import access
+from catalog import access
 from modelrepo import selectors as modelrepo_selectors
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import NotFound
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.errors import NotFound
 
 
 class OrganizationSpaceListView(generics.GenericAPIView):

@@ -5,7 +5,7 @@ import nh3
 from django import template
 from django.utils.safestring import mark_safe
 
-from governance import access
+from catalog import access
 
 register = template.Library()
 

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
-from governance import access, requests
-from governance.models import AccessLevel, AccessRequest
+from catalog import access
+from governance import requests
+from catalog.models import AccessLevel, AccessRequest
 
 
 class AccessRequestSerializer(serializers.ModelSerializer):

@@ -13,9 +13,9 @@ from governance.api.access_serializers import (
     AccessRequestCreateSerializer,
     AccessRequestSerializer,
 )
-from governance.models import AccessRequest, AccessRequestStatus
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import Conflict, NotFound
+from catalog.models import AccessRequest, AccessRequestStatus
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.errors import Conflict, NotFound
 
 _AR_ID = uuid_path_parameter("access_request_id", "The access request's id.")
 PRODUCT_REQUEST_SENT = ("If this product exists in your organization, its owners, stewards and space admins have "

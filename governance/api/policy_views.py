@@ -9,7 +9,7 @@ from catalog.api.lookups import visible_space
 from governance import policy
 from governance.api.policy_serializers import SpaceChangePolicySerializer, SpaceChangePolicyUpdateSerializer
 from governance.space_policy import space_change_policy_update
-from qarion.api.schema import QarionAutoSchema, responses
+from common.api.schema import QarionAutoSchema, responses
 
 
 def _body(rules: dict) -> dict:

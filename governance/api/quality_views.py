@@ -14,7 +14,7 @@ from governance.api.quality_serializers import (
     QualityResultSerializer,
 )
 from governance.models import QualityCheck
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
 _CHECK_ID = uuid_path_parameter("check_id", "The quality check's id.")

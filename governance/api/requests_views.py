@@ -12,7 +12,7 @@ from governance.api.requests_serializers import (
     ChangeReviewCreateSerializer,
 )
 from governance.models import ChangeRequest
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
 _CR_ID = uuid_path_parameter("change_request_id", "The change request's id.")

@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from governance.choices import ProductRoleName
-from governance.models import AuditEvent, ProductRole
+from catalog.choices import ProductRoleName
+from catalog.models import AuditEvent, ProductRole
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -11,12 +11,13 @@ from rest_framework.response import Response
 from catalog.api.lookups import member_organization, visible_space
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import OrganizationMembership, SpaceMembership
-from governance import access, selectors, services
+from catalog import access
+from governance import selectors, services
 from governance.api.serializers import AuditEventSerializer, ProductRoleCreateSerializer, ProductRoleSerializer
 from governance.filtersets import AuditEventFilterSet
-from governance.models import AuditEvent, ProductRole
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import NotFound, PermissionDenied
+from catalog.models import AuditEvent, ProductRole
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.errors import NotFound, PermissionDenied
 
 _EXPORT = OpenApiParameter(
     "export", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["csv", "jsonl"],

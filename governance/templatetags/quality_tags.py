@@ -1,6 +1,7 @@
 from django import template
 
-from governance import access, quality
+from catalog import access
+from governance import quality
 from governance.models import QualitySeverity
 
 register = template.Library()

@@ -9,7 +9,7 @@ from modelrepo import provenance, selectors
 from modelrepo.api.provenance_serializers import VersionProvenanceSerializer
 from modelrepo.api.release_views import _PRODUCT_ID, _VERSION_ID, _VERSIONS, _record, _RecordScopedView
 from modelrepo.models import ModelVersion
-from qarion.api.schema import responses
+from common.api.schema import responses
 
 
 class VersionProvenanceView(_RecordScopedView):

@@ -26,8 +26,8 @@ from modelrepo.api.release_serializers import (
     VersionWriteSerializer,
 )
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from qarion.api.schema import error_responses, responses, uuid_path_parameter
-from qarion.errors import Conflict, invalid
+from common.api.schema import error_responses, responses, uuid_path_parameter
+from common.errors import Conflict, invalid
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 _VERSION_ID = uuid_path_parameter("version_id", "The version's id.")

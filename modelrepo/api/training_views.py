@@ -16,7 +16,7 @@ from modelrepo.api.training_serializers import (
     VersionComparisonSerializer,
 )
 from modelrepo.models import ModelVersion, TrainingRun
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 _RUN_ID = uuid_path_parameter("run_id", "The training run's id.")

@@ -8,12 +8,12 @@ from rest_framework.response import Response
 
 from catalog.api.lookups import member_organization, visible_space
 from catalog.models import Product
-from governance import access
+from catalog import access
 from modelrepo import selectors, services
 from modelrepo.api.serializers import ModelRecordSerializer
 from modelrepo.filtersets import ModelRecordFilterSet
-from qarion.api.schema import QarionAutoSchema, responses, uuid_path_parameter
-from qarion.errors import PermissionDenied
+from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
+from common.errors import PermissionDenied
 
 _LIST_DESCRIPTION = (
     "Filters take several comma-separated values (`?model_family=genai,foundation_model`). "

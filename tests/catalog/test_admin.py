@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from catalog.models import Space
-from governance.models import AuditEvent
+from catalog.models import AuditEvent, Space
 from tests.conftest import make_user
 
 
@@ -16,9 +15,18 @@ def test_every_model_has_an_admin_changelist(client, operator):
     for name in ["catalog_organization", "catalog_space", "catalog_organizationmembership", "catalog_spacemembership",
                  "catalog_apitoken", "catalog_tag", "catalog_product", "catalog_comment", "catalog_attachment",
                  "modelrepo_modeldetails",
-                 "governance_productrole", "governance_auditevent", "governance_auditchainhead"]:
+                 "catalog_productrole", "catalog_auditevent", "catalog_auditchainhead"]:
         response = client.get(reverse(f"admin:{name}_changelist"))
         assert response.status_code == 200, name
+
+
+def test_the_audit_log_and_product_roles_keep_their_earlier_admin_addresses(client, operator, world):
+    client.force_login(operator)
+    event = AuditEvent.objects.first()
+    response = client.get(f"/admin/governance/auditevent/{event.pk}/change/?_changelist_filters=x")
+    assert response.status_code == 301
+    assert response["Location"] == f"/admin/catalog/auditevent/{event.pk}/change/?_changelist_filters=x"
+    assert client.get("/admin/governance/productrole/", follow=True).status_code == 200
 
 
 def test_an_operator_changes_a_space_limit_and_the_change_is_audited(client, operator, world):
@@ -39,11 +47,11 @@ def test_an_operator_changes_a_space_limit_and_the_change_is_audited(client, ope
 def test_audit_events_cannot_be_changed_or_deleted_in_the_admin(client, operator, world):
     client.force_login(operator)
     event = AuditEvent.objects.first()
-    change_url = reverse("admin:governance_auditevent_change", args=[event.pk])
+    change_url = reverse("admin:catalog_auditevent_change", args=[event.pk])
     assert client.get(change_url).status_code == 200
     client.post(change_url, {"action": "tampered"})
     assert AuditEvent.objects.get(pk=event.pk).action == event.action
-    assert client.post(reverse("admin:governance_auditevent_delete", args=[event.pk])).status_code == 403
+    assert client.post(reverse("admin:catalog_auditevent_delete", args=[event.pk])).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 

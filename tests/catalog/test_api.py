@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import ApiToken, Organization, Space
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from tests.conftest import make_record, make_user
 
 DIRECTORY = "/api/v1.0/organizations/{}/spaces"

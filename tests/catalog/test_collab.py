@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import collab
 from catalog.models import Attachment, Comment
-from governance.models import AuditEvent
-from qarion.errors import PermissionDenied
+from catalog.models import AuditEvent
+from common.errors import PermissionDenied
 
 
 @pytest.mark.parametrize("markdown_text, forbidden", [

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from catalog import products
 from catalog.models import Product
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 
 URL = "/api/v1.0/catalog/spaces/lab/products"
 

@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from catalog import lineage, products
 from catalog.models import LineageEdge
-from governance.models import AuditEvent
-from qarion.errors import NotFound, PermissionDenied, ValidationFailed
+from catalog.models import AuditEvent
+from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 
 def dataset(world, name, space=None, actor=None):

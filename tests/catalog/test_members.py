@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import SpaceMembership
-from governance.models import AuditEvent
-from qarion.errors import Conflict, PermissionDenied, ValidationFailed
+from catalog.models import AuditEvent
+from common.errors import Conflict, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

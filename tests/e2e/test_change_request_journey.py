@@ -10,7 +10,7 @@ import pytest
 from catalog.choices import OrganizationRole
 from catalog.models import OrganizationMembership
 from governance import services as governance_services
-from governance.choices import ProductRoleName
+from catalog.choices import ProductRoleName
 from tests.conftest import make_user
 from tests.e2e.conftest import log_in
 

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 
 TABLE = AuditEvent._meta.db_table
 

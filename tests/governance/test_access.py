@@ -1,8 +1,8 @@
 import pytest
 
 from catalog.models import Product
-from governance import access
-from governance.models import ProductRole
+from catalog import access
+from catalog.models import ProductRole
 from tests.conftest import make_user
 
 ROLE_EXPECTATIONS = {

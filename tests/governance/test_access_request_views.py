@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from governance import requests as ar
-from governance.choices import ProductRoleName
-from governance.models import AccessRequest, AuditEvent, ProductRole
+from catalog.choices import ProductRoleName
+from catalog.models import AccessRequest, AuditEvent, ProductRole
 
 pytestmark = pytest.mark.django_db
 

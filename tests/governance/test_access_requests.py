@@ -6,10 +6,11 @@ import uuid
 import pytest
 
 from catalog.models import SpaceMembership
-from governance import access, requests as ar
-from governance.choices import ProductRoleName
-from governance.models import AuditEvent, ProductRole
-from qarion.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalog import access
+from governance import requests as ar
+from catalog.choices import ProductRoleName
+from catalog.models import AuditEvent, ProductRole
+from common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

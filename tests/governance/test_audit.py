@@ -1,7 +1,7 @@
 import pytest
 
-from governance import audit
-from governance.models import AuditChainHead, AuditEvent, AuditLogIsAppendOnly
+from catalog import audit
+from catalog.models import AuditChainHead, AuditEvent, AuditLogIsAppendOnly
 from modelrepo import services
 from tests.governance.tamper import TABLE, db_id, tampering
 
@@ -51,7 +51,7 @@ def test_verification_detects_a_cut_tail(world):
 
 
 def test_events_snapshot_actor_ip_and_request_id_from_the_request(client_as, world):
-    from qarion import request_context
+    from common import request_context
     token = request_context.set_current(request_context.RequestContext(request_id="req-1", ip="127.0.0.9"))
     try:
         services.model_record_update(actor=world.editor, product=world.record, data={"description": "y"})

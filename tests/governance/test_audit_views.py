@@ -6,7 +6,7 @@ import json
 from django.http import StreamingHttpResponse
 
 from governance import services
-from governance.models import AuditEvent, ProductRole
+from catalog.models import AuditEvent, ProductRole
 from modelrepo import services as modelrepo_services
 
 

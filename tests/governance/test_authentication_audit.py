@@ -1,8 +1,8 @@
 """Logins, logouts and failed logins are audited, in the user's organization chain (or the
 installation chain for an unknown name)."""
 
-from governance import audit
-from governance.models import AuditEvent
+from catalog import audit
+from catalog.models import AuditEvent
 from tests.conftest import PASSWORD
 
 

@@ -6,10 +6,11 @@ from django.core import mail
 from django.urls import reverse
 
 from governance import requests as cr
-from governance.choices import ProductRoleName
-from governance.models import AuditEvent, ChangeRequest, ProductRole
+from catalog.choices import ProductRoleName
+from catalog.models import AuditEvent, ProductRole
+from governance.models import ChangeRequest
 from modelrepo import services as modelrepo_services
-from qarion.errors import Conflict, PermissionDenied, ValidationFailed
+from common.errors import Conflict, PermissionDenied, ValidationFailed
 from governance.policy import ChangeRequestRequired
 from tests.conftest import make_user
 

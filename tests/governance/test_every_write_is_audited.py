@@ -17,7 +17,7 @@ from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import Organization
 from governance import services as governance_services
 from governance import space_policy
-from governance.models import AuditEvent, ProductRole
+from catalog.models import AuditEvent, ProductRole
 from modelrepo import artifacts, training, versions
 from modelrepo import services as modelrepo_services
 from uploads import services as upload_services

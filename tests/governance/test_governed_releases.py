@@ -14,12 +14,12 @@ from django.urls import reverse
 from catalog.models import default_change_policy
 from governance import policy
 from governance import requests as cr
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from governance.policy import ChangeRequestRequired, PickleForbidden
 from modelrepo import artifacts as artifact_services
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
-from qarion.errors import Conflict, ValidationFailed
+from common.errors import Conflict, ValidationFailed
 from tests.conftest import make_record
 from tests.governance.test_change_requests import roles  # noqa: F401
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401

@@ -5,8 +5,8 @@ import pytest
 from django.test import RequestFactory
 
 from governance import requests
-from governance.choices import ProductRoleName
-from governance.models import ProductRole
+from catalog.choices import ProductRoleName
+from catalog.models import ProductRole
 from qarion.context_processors import inbox as inbox_context
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from catalog import collab
 from catalog import services as catalog_services
 from catalog.choices import SpaceRole
 from catalog.models import SpaceMembership
-from governance.models import ProductRole
+from catalog.models import ProductRole
 from tests.conftest import make_user
 
 ROLE_HOLDERS = ["owner", "steward", "custodian", "data_architect"]

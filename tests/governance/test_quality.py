@@ -6,7 +6,8 @@ import pytest
 
 from catalog import products
 from governance import quality
-from governance.models import ProductRole, QualityCheck, QualityResult
+from catalog.models import ProductRole
+from governance.models import QualityCheck, QualityResult
 from modelrepo.models import Artifact
 from tests.conftest import make_record
 
@@ -470,7 +471,7 @@ def test_anonymous_users_are_sent_to_log_in(world, client):
 
 def test_the_record_list_filters_and_sorts_by_health_and_the_space_page_counts_failures(world, client_as, api_as):
     from governance import quality as quality_services
-    from governance.models import ProductRole
+    from catalog.models import ProductRole
     from tests.conftest import make_record
     healthy = make_record(actor=world.editor, space=world.lab, name="Healthy one", risk_classification="minimal")
     ProductRole.objects.create(product=healthy, user=world.editor, role="owner")

@@ -9,9 +9,9 @@ from django.utils.html import escape
 
 from catalog.models import Space
 from governance import policy
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from governance.space_policy import space_change_policy_update
-from qarion import errors
+from common import errors
 
 pytestmark = pytest.mark.django_db
 

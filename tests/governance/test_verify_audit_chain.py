@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 
 from catalog.choices import SpaceRole
 from catalog.models import Organization, SpaceMembership
-from governance import audit
-from governance.models import AuditChainHead, AuditEvent
+from catalog import audit
+from catalog.models import AuditChainHead, AuditEvent
 from modelrepo import services
 from tests.conftest import make_user
 from tests.governance.tamper import TABLE, db_id, tampering

@@ -3,8 +3,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from governance import audit
-from governance.models import AuditEvent
+from catalog import audit
+from catalog.models import AuditEvent
 from modelrepo import services
 
 TABLE = AuditEvent._meta.db_table

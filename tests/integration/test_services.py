@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import Product
-from qarion.errors import ValidationFailed
+from common.errors import ValidationFailed
 from qarion.tasks import ping
 from tests.conftest import make_record
 

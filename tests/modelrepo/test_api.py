@@ -300,7 +300,7 @@ def test_create_defaults_the_product_type_and_derives_a_free_slug(world, api_as)
 
 
 def test_create_is_audited_once(world, api_as):
-    from governance.models import AuditEvent
+    from catalog.models import AuditEvent
 
     before = AuditEvent.objects.filter(action="model_record.created").count()
     api_as("editor").post(SPACE_LIST.format("lab"), {"name": "Audited"}, format="json")
@@ -462,7 +462,7 @@ def test_patch_moves_updated_at_for_a_details_only_change(world, api_as):
 
 
 def test_an_empty_patch_changes_nothing(world, api_as):
-    from governance.models import AuditEvent
+    from catalog.models import AuditEvent
 
     before = api_as("viewer").get(record_url(world.record)).json()
     events = AuditEvent.objects.filter(action="model_record.updated").count()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog import services as catalog_services
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import services, storage
 from modelrepo.models import Artifact, ModelVersion
 from modelrepo.tasks import purge_deleted_artifacts

@@ -9,7 +9,7 @@ import pytest
 from django.http import FileResponse
 from rest_framework.test import APIClient
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import downloads
 from modelrepo.models import Artifact
 from tests.modelrepo.test_artifacts_api import artifact_root, reference_body, store_artifact, stored  # noqa: F401

@@ -5,12 +5,12 @@ cannot be made current; unsafe artifacts cannot be released or made current."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import artifacts as artifact_services
 from modelrepo import services
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, ModelVersion
-from qarion.errors import Conflict
+from common.errors import Conflict
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401
 
 API = "/api/v1.0/catalog/products"

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import signing
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, ModelVersion

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401 (fixture)

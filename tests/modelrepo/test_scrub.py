@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo.models import Artifact
 from modelrepo.tasks import scrub_artifacts
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401

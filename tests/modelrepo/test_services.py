@@ -1,9 +1,9 @@
 import pytest
 
 from catalog.models import Product
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import services
-from qarion.errors import PermissionDenied, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
 from tests.conftest import make_record
 
 

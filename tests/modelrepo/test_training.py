@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from catalog.models import Product
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo import artifacts as artifact_services
 from modelrepo import training
 from modelrepo.models import ModelVersion, TrainingRun

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from catalog.models import Product, Tag
-from governance.models import AuditEvent
+from catalog.models import AuditEvent
 from modelrepo.models import ModelDetails
 from tests.conftest import make_record, make_user
 
@@ -252,7 +252,7 @@ def test_a_record_can_be_archived_from_the_edit_form_and_leaves_the_default_list
 
 
 def test_a_product_role_holder_can_edit_a_record_without_a_space_role(world, client):
-    from governance.models import ProductRole
+    from catalog.models import ProductRole
 
     steward = make_user("steward")
     ProductRole.objects.create(product=world.record, user=steward, role="steward")
@@ -692,7 +692,7 @@ def test_the_audit_log_is_linked_for_admins_only(client_as, world):
 
 
 def test_the_filter_panel_filters_by_my_role_and_owner(client_as, world):
-    from governance.models import ProductRole
+    from catalog.models import ProductRole
     ProductRole.objects.create(product=world.record, user=world.viewer, role="steward")
     ProductRole.objects.create(product=world.record, user=world.editor, role="owner")
     client = client_as("viewer")

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from catalog import services as catalog_services
-from qarion.errors import DomainError
+from common.errors import DomainError
 
 
 def positive_int(value: str) -> int:

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Organization
-from governance import audit
+from catalog import audit
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
-from governance.choices import ProductRoleName
-from governance.models import AccessRequest, ProductRole
+from catalog.choices import ProductRoleName
+from catalog.models import AccessRequest, ProductRole
 
 VIEW = "view"
 COMMENT = "comment"  # also: open change and access requests

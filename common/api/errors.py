@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from qarion.errors import DomainError
+from common.errors import DomainError
 
 _CODES = {
     exceptions.ParseError: "malformed_request",

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
-from qarion import errors
+from common import errors
 
 
 def refused(request, exc) -> None:

@@ -14,8 +14,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import Organization, Product, Space
-from governance.models import AuditChainHead, AuditEvent
-from qarion import request_context
+from catalog.models import AuditChainHead, AuditEvent
+from common import request_context
 
 GENESIS_HASH = "0" * 64
 
