@@ -21,7 +21,7 @@ from django.urls import reverse
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import LineageEdge, Product
 from catalog import access, audit
-from governance import selectors as governance_selectors
+from catalog import selectors as catalog_selectors
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 MIN_DEPTH, MAX_DEPTH = 1, 3
@@ -87,7 +87,7 @@ def link_target(*, user, product_id: str = "", name: str = "") -> Product:
     the typed name or ``Name (space)`` label. An unknown id, a malformed one and a product
     ``user`` cannot see are all NotFound, with the same words."""
     if product_id:
-        return governance_selectors.visible_product(user=user, product_id=product_id)
+        return catalog_selectors.visible_product(user=user, product_id=product_id)
     visible = access.restrict(Product.objects.select_related("space__organization"), user)
     name = " ".join((name or "").split())
     labelled = _LABEL.match(name)

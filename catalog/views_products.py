@@ -19,24 +19,14 @@ from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity
 from catalog.forms import LineageEdgeForm, ServiceFormMixin
 from catalog.models import Product
 from catalog import access
-from governance import selectors as governance_selectors
+from catalog import selectors as catalog_selectors
 from common import errors
 
 PAGE_SIZE = 25
 
 
-def visible_space_or_404(user, slug):
-    space = access.visible_spaces(user).select_related("organization").filter(slug=slug).first()
-    if space is None:
-        raise Http404("No such space.")
-    return space
 
 
-def visible_product_or_404(user, product_id) -> Product:
-    try:
-        return governance_selectors.visible_product(user=user, product_id=product_id)
-    except errors.NotFound:
-        raise Http404("No such product.") from None
 
 
 def lineage_tab_context(request, product: Product) -> dict:
@@ -70,7 +60,7 @@ class LineageEdgeAddView(LoginRequiredMixin, View):
     (``other_name``). Refusals come back as a message on the Lineage tab."""
 
     def post(self, request, product_id):
-        product = visible_product_or_404(request.user, product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         form = LineageEdgeForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.error_text())
@@ -92,7 +82,7 @@ class LineageCandidatesView(LoginRequiredMixin, View):
     whose name contains ``q``. Only for those who may add edges to this product."""
 
     def get(self, request, product_id):
-        product = visible_product_or_404(request.user, product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         if not access.can(request.user, access.EDIT, product):
             raise PermissionDenied("Adding lineage needs edit access on this product.")
         found = lineage.link_candidates(user=request.user, product=product, query=request.GET.get("q", "")[:300])
@@ -105,7 +95,7 @@ class LineageCandidatesView(LoginRequiredMixin, View):
 
 class LineageEdgeRemoveView(LoginRequiredMixin, View):
     def post(self, request, product_id, edge_id):
-        product = visible_product_or_404(request.user, product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         try:
             edge = lineage.edge_for(user=request.user, product=product, edge_id=edge_id)
             lineage.edge_remove(actor=request.user, edge=edge)
@@ -125,7 +115,7 @@ class ProductDetailView(LoginRequiredMixin, View):
     template_name = "catalog/products/product_detail.html"
 
     def get(self, request, product_id):
-        product = visible_product_or_404(request.user, product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         if product.product_type not in DATA_PRODUCT_TYPES:
             return redirect(lineage.product_url(product))
         context = {
@@ -161,7 +151,7 @@ class DataProductListView(LoginRequiredMixin, View):
     template_name = "catalog/products/product_list.html"
 
     def get(self, request, space_slug):
-        space = visible_space_or_404(request.user, space_slug)
+        space = catalog_selectors.visible_space(request.user, space_slug)
         items = products.data_product_list(user=request.user, space=space)
         context = {
             "space": space,
@@ -178,7 +168,7 @@ class DataProductCreateView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.space = visible_space_or_404(request.user, kwargs["space_slug"])
+        self.space = catalog_selectors.visible_space(request.user, kwargs["space_slug"])
         if not access.can(request.user, access.CREATE_PRODUCT, self.space):
             raise PermissionDenied("You cannot create products in this space; ask a space admin for editor access.")
         return super().dispatch(request, *args, **kwargs)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from catalog.choices import ProductRoleName
 from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview, ReviewDecision
 from catalog.models import ProductRole

@@ -1,28 +1,19 @@
-"""Reads of governance data, restricted by the access policy."""
+"""Reads of the audit log for its pages and exports: the space and organization logs, restricted
+by the access policy, and their CSV and JSON Lines lines."""
 
 import csv
 import json
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from catalog.models import Organization, Product, Space
 from catalog import access
-from catalog.models import AuditEvent, ProductRole
-from common.errors import NotFound, PermissionDenied
+from catalog.models import AuditEvent, Organization, Space
+from common.errors import PermissionDenied
 
 EXPORT_FIELDS = (
     "sequence", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name",
     "space_id", "space_slug", "changes", "ip", "request_id", "prev_hash", "hash",
 )
-
-
-def visible_product(*, user, product_id) -> Product:
-    """Any catalog product ``user`` may view, or NotFound (also for a malformed id)."""
-    try:
-        return access.restrict(Product.objects.select_related("space__organization"), user).get(pk=product_id)
-    except (Product.DoesNotExist, ValidationError, ValueError):
-        raise NotFound("No product with this id exists, or you cannot see it.") from None
 
 
 def space_audit_events(*, user, space: Space) -> QuerySet:
@@ -37,10 +28,6 @@ def organization_audit_events(*, user, organization: Organization) -> QuerySet:
     if not access.can(user, access.MANAGE, organization):
         raise PermissionDenied("Only organization admins can read the organization's audit log.")
     return AuditEvent.objects.filter(organization_id=organization.pk).order_by("-created_at", "-sequence")
-
-
-def product_roles(*, product: Product) -> QuerySet:
-    return ProductRole.objects.filter(product=product).select_related("user").order_by("role", "user__username")
 
 
 def _export_row(event: AuditEvent) -> dict:

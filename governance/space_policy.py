@@ -5,7 +5,7 @@ from django.db import transaction
 
 from catalog.models import Space
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from common.errors import PermissionDenied, invalid
 
 

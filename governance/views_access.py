@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.models import Space
 from catalog import access
+from catalog import selectors as catalog_selectors
 from governance import requests
 from catalog.models import AccessLevel
 from common import errors
@@ -21,11 +22,6 @@ PRODUCT_REQUEST_SENT = ("If this product exists in your organization, its owners
                         "your request; follow it in your inbox.")
 
 
-def _organization_or_404(user, org_slug):
-    organization = access.visible_organizations(user).filter(slug=org_slug).first()
-    if organization is None or not access.can(user, access.VIEW_DIRECTORY, organization):
-        raise Http404("No such organization.")
-    return organization
 
 
 def _product_id(raw):
@@ -41,7 +37,7 @@ def access_request_create(request, org_slug):
     """Ask for access to ``?space=<slug>`` or ``?product=<uuid>``. A product is never looked up
     to render this page, and a refused product answers like a recorded one, so the page says
     nothing about whether the product exists."""
-    organization = _organization_or_404(request.user, org_slug)
+    organization = catalog_selectors.visible_organization(request.user, org_slug, action=access.VIEW_DIRECTORY)
     source = request.POST if request.method == "POST" else request.GET
     product_raw = source.get("product", "")
     space = None

@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from catalog.views_products import visible_space_or_404
+from catalog import selectors as catalog_selectors
 from catalog import access
-from governance import policy
+from modelrepo import policy
 from governance.space_policy import space_change_policy_update
 from common import errors
 
@@ -17,7 +17,7 @@ from common import errors
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_change_policy(request, space_slug):
-    space = visible_space_or_404(request.user, space_slug)
+    space = catalog_selectors.visible_space(request.user, space_slug)
     if not access.can(request.user, access.MANAGE, space):
         raise PermissionDenied("Only space admins and organization admins change the space's change policy.")
     if request.method == "POST":

@@ -13,15 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.lineage import product_url
 from catalog import access
-from governance import quality, selectors
+from catalog import selectors as catalog_selectors
+from governance import quality
 from common import errors
 
 
-def _product_or_404(user, product_id):
-    try:
-        return selectors.visible_product(user=user, product_id=product_id)
-    except errors.NotFound:
-        raise Http404("No such product.") from None
 
 
 def _health_url(product) -> str:
@@ -33,7 +29,7 @@ def _health_url(product) -> str:
 @login_required
 @require_POST
 def quality_run(request, product_id):
-    product = _product_or_404(request.user, product_id)
+    product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
     try:
         quality.checks_run_on_demand(actor=request.user, product=product)
     except errors.PermissionDenied as exc:
@@ -45,7 +41,7 @@ def quality_run(request, product_id):
 @login_required
 @require_POST
 def quality_check_create(request, product_id):
-    product = _product_or_404(request.user, product_id)
+    product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
     try:
         quality.custom_check_create(actor=request.user, product=product, name=request.POST.get("name", ""),
                                     severity=request.POST.get("severity", "error"),

@@ -11,16 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import access
-from governance import policy, requests, selectors
+from catalog import selectors as catalog_selectors
+from modelrepo import policy
+from governance import requests
 from common import errors
 from common.messages import perform
 
 
-def _product_or_404(user, product_id):
-    try:
-        return selectors.visible_product(user=user, product_id=product_id)
-    except errors.NotFound:
-        raise Http404("No such product.") from None
 
 
 def _change_request_or_404(user, change_request_id):
@@ -33,7 +30,7 @@ def _change_request_or_404(user, change_request_id):
 @login_required
 @require_GET
 def change_request_list(request, product_id):
-    product = _product_or_404(request.user, product_id)
+    product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
     change_requests = requests.change_request_list(user=request.user, product=product)
     return render(request, "governance/requests/change_request_list.html", {
         "product": product, "space": product.space, "change_requests": change_requests,
@@ -43,7 +40,7 @@ def change_request_list(request, product_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_request_create(request, product_id):
-    product = _product_or_404(request.user, product_id)
+    product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
     if not access.can(request.user, access.COMMENT, product):
         raise PermissionDenied("Only space members and product roles can open change requests on this record.")
     fields = requests.proposable_fields()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind, DetectedFormat, Integrity, Safety, UploadStatus
 from modelrepo.models import Artifact, ModelVersion, TrainingRun

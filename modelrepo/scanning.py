@@ -15,7 +15,6 @@ loaded. Verdicts:
 PyTorch zip checkpoints are scanned member by member (every ``*.pkl`` inside); joblib and
 plain pickle files from the start of the file, one pickle after another."""
 
-import io
 import pickletools
 import zipfile
 from dataclasses import dataclass, field

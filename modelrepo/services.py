@@ -8,7 +8,7 @@ from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from modelrepo.choices import UploadStatus
 from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
 from common.errors import Conflict, PermissionDenied, ValidationFailed, invalid

@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import Product
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from modelrepo import signing
 from modelrepo.choices import Safety, UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun

@@ -22,7 +22,8 @@ from django.views import View
 from catalog.views_products import lineage_tab_context
 from catalog import access, audit
 from governance import quality
-from governance import views as governance_views
+from catalog import selectors as catalog_selectors
+from catalog import views_collab
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
 from modelrepo import selectors, services
@@ -81,18 +82,8 @@ def filter_error_messages(filterset) -> list[str]:
     ]
 
 
-def visible_organization_or_404(user, slug):
-    organization = access.visible_organizations(user).filter(slug=slug).first()
-    if organization is None:
-        raise Http404("No such organization.")
-    return organization
 
 
-def visible_space_or_404(user, slug):
-    space = access.visible_spaces(user).select_related("organization").filter(slug=slug).first()
-    if space is None:
-        raise Http404("No such space.")
-    return space
 
 
 def visible_record_or_404(user, product_id):
@@ -134,7 +125,7 @@ class OrganizationModelListView(ModelRecordListMixin, View):
     """Read-only discovery across every space of the organization the user can view."""
 
     def get(self, request, org_slug):
-        organization = visible_organization_or_404(request.user, org_slug)
+        organization = catalog_selectors.visible_organization(request.user, org_slug)
         records = selectors.model_record_list(user=request.user, organization=organization)
         spaces = access.visible_spaces(request.user, organization=organization)
         return self.render_list(
@@ -146,7 +137,7 @@ class OrganizationModelListView(ModelRecordListMixin, View):
 
 class SpaceModelListView(ModelRecordListMixin, View):
     def get(self, request, space_slug):
-        space = visible_space_or_404(request.user, space_slug)
+        space = catalog_selectors.visible_space(request.user, space_slug)
         records = selectors.model_record_list(user=request.user, space=space)
         return self.render_list(
             request, records, scope="space", space=space, organization=space.organization,
@@ -162,7 +153,7 @@ class ModelRecordCreateView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.space = visible_space_or_404(request.user, kwargs["space_slug"])
+        self.space = catalog_selectors.visible_space(request.user, kwargs["space_slug"])
         if not access.can(request.user, access.CREATE_PRODUCT, self.space):
             raise PermissionDenied(
                 f"You can view space {self.space.name} but not create records in it. "
@@ -261,7 +252,7 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
         elif tab == "artifacts":
             context.update(artifacts_tab(request, product, can_edit))
         elif tab == "governance":
-            context.update(governance_views.governance_tab_context(request, product))
+            context.update(views_collab.governance_tab_context(request, product))
         elif tab == "lineage":
             context.update(lineage_tab_context(request, product))
         elif tab == "activity":

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog import access, audit
-from governance import policy
+from modelrepo import policy
 from modelrepo import artifacts as modelrepo_artifacts
 from modelrepo import scanning
 from modelrepo import services as modelrepo_services

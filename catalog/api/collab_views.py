@@ -14,8 +14,8 @@ from catalog.api.collab_serializers import (
     CommentSerializer,
 )
 from catalog.models import Attachment, Comment
-from governance import selectors as governance_selectors
-from governance.views import attachment_response
+from catalog import selectors as catalog_selectors
+from catalog.views_collab import attachment_response
 from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 from common.errors import NotFound
 
@@ -25,7 +25,7 @@ _ATTACHMENT_ID = uuid_path_parameter("attachment_id", "The attachment's id.")
 
 
 def _product(request, product_id):
-    return governance_selectors.visible_product(user=request.user, product_id=product_id)
+    return catalog_selectors.visible_product(user=request.user, product_id=product_id)
 
 
 def _one(model, product, pk, what):

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from catalog import lineage
 from catalog.api.lineage_serializers import LineageEdgeCreateSerializer, LineageGraphSerializer
 from catalog.models import LineageEdge
-from governance import selectors as governance_selectors
+from catalog import selectors as catalog_selectors
 from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
@@ -17,7 +17,7 @@ _DEPTH = OpenApiParameter("depth", OpenApiTypes.INT, OpenApiParameter.QUERY, enu
 
 
 def _product(request, product_id):
-    return governance_selectors.visible_product(user=request.user, product_id=product_id)
+    return catalog_selectors.visible_product(user=request.user, product_id=product_id)
 
 
 class LineageView(generics.GenericAPIView):

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.lookups import visible_space
-from governance import policy
+from modelrepo import policy
 from governance.api.policy_serializers import SpaceChangePolicySerializer, SpaceChangePolicyUpdateSerializer
 from governance.space_policy import space_change_policy_update
 from common.api.schema import QarionAutoSchema, responses

@@ -1,11 +1,12 @@
 """API of quality checks: a product's health and checks, running the built-in checks, custom
 checks and the results automation posts. Thin views over governance.quality."""
 
+from catalog import selectors as catalog_selectors
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from governance import quality, selectors
+from governance import quality
 from governance.api.quality_serializers import (
     ProductHealthSerializer,
     QualityCheckCreateSerializer,
@@ -37,7 +38,7 @@ class ProductQualityView(generics.GenericAPIView):
     @extend_schema(tags=["quality"], summary="The product's health score, checks and failing checks",
                    parameters=[_PRODUCT_ID], responses=responses({200: ProductHealthSerializer}, 404))
     def get(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         return Response(health_body(product))
 
 
@@ -52,7 +53,7 @@ class ProductQualityRunView(generics.GenericAPIView):
                    "new health.", parameters=[_PRODUCT_ID], request=None,
                    responses=responses({200: ProductHealthSerializer}, 403, 404))
     def post(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         quality.checks_run_on_demand(actor=request.user, product=product)
         return Response(health_body(product))
 
@@ -66,7 +67,7 @@ class ProductQualityCheckListView(generics.GenericAPIView):
     @extend_schema(tags=["quality"], summary="The product's quality checks", parameters=[_PRODUCT_ID],
                    responses=responses({200: QualityCheckSerializer(many=True)}, 404))
     def get(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         page = self.paginate_queryset(quality.check_list(product=product))
         return self.get_paginated_response(QualityCheckSerializer(page, many=True).data)
 
@@ -75,7 +76,7 @@ class ProductQualityCheckListView(generics.GenericAPIView):
                    parameters=[_PRODUCT_ID], request=QualityCheckCreateSerializer,
                    responses=responses({201: QualityCheckSerializer}, 400, 403, 404))
     def post(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         body = QualityCheckCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         check = quality.custom_check_create(actor=request.user, product=product, **body.validated_data)

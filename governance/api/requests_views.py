@@ -1,11 +1,12 @@
 """API of change requests, access requests, space members and the inbox: thin views over
 governance.requests."""
 
+from catalog import selectors as catalog_selectors
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from governance import requests, selectors
+from governance import requests
 from governance.api.requests_serializers import (
     ChangeRequestCreateSerializer,
     ChangeRequestSerializer,
@@ -31,7 +32,7 @@ class ProductChangeRequestListView(generics.GenericAPIView):
     @extend_schema(tags=["change requests"], summary="The product's change requests, newest first",
                    parameters=[_PRODUCT_ID], responses=responses({200: ChangeRequestSerializer(many=True)}, 404))
     def get(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         page = self.paginate_queryset(_prefetched(requests.change_request_list(user=request.user, product=product)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -43,7 +44,7 @@ class ProductChangeRequestListView(generics.GenericAPIView):
         parameters=[_PRODUCT_ID], request=ChangeRequestCreateSerializer,
         responses=responses({201: ChangeRequestSerializer}, 400, 403, 404))
     def post(self, request, product_id):
-        product = selectors.visible_product(user=request.user, product_id=product_id)
+        product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         body = ChangeRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change_request = requests.change_request_create(actor=request.user, product=product, **body.validated_data)

@@ -12,7 +12,9 @@ from catalog.api.lookups import member_organization, visible_space
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import OrganizationMembership, SpaceMembership
 from catalog import access
-from governance import selectors, services
+from catalog import selectors as catalog_selectors
+from governance import selectors
+from catalog import roles
 from governance.api.serializers import AuditEventSerializer, ProductRoleCreateSerializer, ProductRoleSerializer
 from governance.filtersets import AuditEventFilterSet
 from catalog.models import AuditEvent, ProductRole
@@ -86,7 +88,7 @@ class AuditEventListView(generics.GenericAPIView):
 
 
 def _product(request, product_id):
-    return selectors.visible_product(user=request.user, product_id=product_id)
+    return catalog_selectors.visible_product(user=request.user, product_id=product_id)
 
 
 class ProductRoleListView(generics.GenericAPIView):
@@ -101,7 +103,7 @@ class ProductRoleListView(generics.GenericAPIView):
     )
     def get(self, request, product_id):
         product = _product(request, product_id)
-        page = self.paginate_queryset(selectors.product_roles(product=product))
+        page = self.paginate_queryset(catalog_selectors.product_roles(product=product))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -116,8 +118,8 @@ class ProductRoleListView(generics.GenericAPIView):
             raise PermissionDenied("Only the product's owners and space admins can assign product roles.")
         body = ProductRoleCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = services.resolve_assignee(body.validated_data["username"])
-        product_role = services.product_role_assign(actor=request.user, product=product, user=user,
+        user = roles.resolve_assignee(body.validated_data["username"])
+        product_role = roles.product_role_assign(actor=request.user, product=product, user=user,
                                                     role=body.validated_data["role"])
         return Response(ProductRoleSerializer(product_role).data, status=status.HTTP_201_CREATED)
 
@@ -138,5 +140,5 @@ class ProductRoleDetailView(generics.GenericAPIView):
         product_role = ProductRole.objects.filter(product=product, pk=role_id).select_related("user", "product").first()
         if product_role is None:
             raise NotFound("No such role on this product.")
-        services.product_role_remove(actor=request.user, product_role=product_role)
+        roles.product_role_remove(actor=request.user, product_role=product_role)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ import pytest
 
 from catalog.choices import OrganizationRole
 from catalog.models import OrganizationMembership
-from governance import services as governance_services
+from catalog import roles
 from catalog.choices import ProductRoleName
 from tests.conftest import make_user
 from tests.e2e.conftest import log_in
@@ -22,7 +22,7 @@ TITLE = "Classify the churn predictor as high risk"
 def _owner(world):
     owner = make_user("owner")
     OrganizationMembership.objects.create(user=owner, organization=world.org, role=OrganizationRole.MEMBER)
-    governance_services.product_role_assign(actor=world.space_admin, product=world.record, user=owner,
+    roles.product_role_assign(actor=world.space_admin, product=world.record, user=owner,
                                             role=ProductRoleName.OWNER)
     return owner
 

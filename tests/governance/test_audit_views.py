@@ -5,7 +5,7 @@ import json
 
 from django.http import StreamingHttpResponse
 
-from governance import services
+from catalog import roles
 from catalog.models import AuditEvent, ProductRole
 from modelrepo import services as modelrepo_services
 
@@ -55,14 +55,14 @@ def test_an_invalid_date_filter_answers_400_in_the_error_format(world, api_as):
 
 
 def test_the_activity_tab_shows_role_comment_and_attachment_events_newest_first(world, client_as):
-    services.product_role_assign(actor=world.space_admin, product=world.record, user=world.viewer, role="steward")
+    roles.product_role_assign(actor=world.space_admin, product=world.record, user=world.viewer, role="steward")
     _touch(world, 1)
     body = client_as("viewer").get(f"/models/{world.record.pk}/activity/").content.decode()
     assert body.index("model_record.updated") < body.index("product_role.assigned")
 
 
 def test_the_governance_tab_lists_roles_and_offers_the_form_to_owners_only(world, client_as):
-    services.product_role_assign(actor=world.space_admin, product=world.record, user=world.viewer, role="owner")
+    roles.product_role_assign(actor=world.space_admin, product=world.record, user=world.viewer, role="owner")
     url = f"/models/{world.record.pk}/governance/"
     owner_page = client_as("viewer").get(url).content.decode()
     assert "role-form" in owner_page and "viewer</strong> · Owner" in owner_page

@@ -11,7 +11,7 @@ from catalog.models import AuditEvent, ProductRole
 from governance.models import ChangeRequest
 from modelrepo import services as modelrepo_services
 from common.errors import Conflict, PermissionDenied, ValidationFailed
-from governance.policy import ChangeRequestRequired
+from modelrepo.policy import ChangeRequestRequired
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,21 +9,19 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from catalog import collab
 from catalog import services as catalog_services
 from catalog.choices import OrganizationRole, SpaceRole
-from catalog.models import Organization
-from governance import services as governance_services
+from catalog import roles
 from governance import space_policy
-from catalog.models import AuditEvent, ProductRole
+from catalog.models import AuditEvent
 from modelrepo import artifacts, training, versions
 from modelrepo import services as modelrepo_services
 from uploads import services as upload_services
 from tests.conftest import make_user
 
-MODULES = [catalog_services, collab, governance_services, modelrepo_services, versions, artifacts, training,
+MODULES = [catalog_services, collab, roles, modelrepo_services, versions, artifacts, training,
            upload_services]
 
 # Functions that take an actor but are not single audited writes, and why.
@@ -36,7 +34,7 @@ EXEMPT = {
     "modelrepo.versions.version_yank": "applies to released versions only; see version_release",
     "catalog.services.product_apply_update": "a step inside model_record_update, which records the one event",
     "modelrepo.services.authorise_change": "a check (edit access or an approved change request), not a write",
-    "governance.services.resolve_assignee": "a read",
+    "catalog.roles.resolve_assignee": "a read",
     "catalog.collab.comment_list": "a read",
     "catalog.collab.attachment_list": "a read",
 }
@@ -73,7 +71,7 @@ def _complete(world, session):
 
 
 def _role(world, username="viewer", role="steward"):
-    return governance_services.product_role_assign(actor=world.space_admin, product=world.record,
+    return roles.product_role_assign(actor=world.space_admin, product=world.record,
                                                    user=world.users[username], role=role)
 
 
@@ -111,8 +109,8 @@ WALK = {
     "catalog.collab.attachment_upload": lambda w: lambda: _attachment(w),
     "catalog.collab.attachment_delete": lambda w: (lambda a: lambda: collab.attachment_delete(
         actor=w.editor, attachment=a))(_attachment(w)),
-    "governance.services.product_role_assign": lambda w: lambda: _role(w),
-    "governance.services.product_role_remove": lambda w: (lambda r: lambda: governance_services.product_role_remove(
+    "catalog.roles.product_role_assign": lambda w: lambda: _role(w),
+    "catalog.roles.product_role_remove": lambda w: (lambda r: lambda: roles.product_role_remove(
         actor=w.space_admin, product_role=r))(_role(w)),
     "modelrepo.services.model_record_create": lambda w: lambda: modelrepo_services.model_record_create(
         actor=w.editor, space=w.lab, data={"name": "Another model"}),

@@ -12,10 +12,10 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import default_change_policy
-from governance import policy
+from modelrepo import policy
 from governance import requests as cr
 from catalog.models import AuditEvent
-from governance.policy import ChangeRequestRequired, PickleForbidden
+from modelrepo.policy import ChangeRequestRequired, PickleForbidden
 from modelrepo import artifacts as artifact_services
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion

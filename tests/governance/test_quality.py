@@ -236,11 +236,11 @@ def test_a_record_update_and_an_artifact_deletion_rerun_the_checks(world, django
 
 
 def test_assigning_an_owner_reruns_the_owner_check(world, django_capture_on_commit_callbacks, checks_in_process):
-    from governance import services as governance_services
+    from catalog import roles
     quality.checks_run(product=world.record)
     assert latest(world.record, "owner").status == "failed"
     with django_capture_on_commit_callbacks(execute=True):
-        governance_services.product_role_assign(actor=world.space_admin, product=world.record, user=world.editor,
+        roles.product_role_assign(actor=world.space_admin, product=world.record, user=world.editor,
                                                 role="owner")
     assert latest(world.record, "owner").status == "passed"
 
@@ -260,13 +260,13 @@ def test_events_that_change_no_check_schedule_nothing(world, django_capture_on_c
 def test_several_writes_in_one_transaction_schedule_one_run(world, django_capture_on_commit_callbacks, started):
     from django.db import transaction
 
-    from governance import services as governance_services
+    from catalog import roles
     from modelrepo import services as record_services
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             record_services.model_record_update(actor=world.editor, product=world.record, data={"limitations": "EU"})
             record_services.model_record_update(actor=world.editor, product=world.record, data={"intended_use": "x"})
-            governance_services.product_role_assign(actor=world.space_admin, product=world.record,
+            roles.product_role_assign(actor=world.space_admin, product=world.record,
                                                     user=world.editor, role="owner")
             record_services.model_record_update(actor=world.outsider, product=world.other_record,
                                                 data={"limitations": "none"})

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from catalog.models import Space
-from governance import policy
+from modelrepo import policy
 from catalog.models import AuditEvent
 from governance.space_policy import space_change_policy_update
 from common import errors

@@ -1,4 +1,4 @@
-"""Writes of governance data: product roles. Each is atomic and appends one audit event."""
+"""Writes of product roles: assigning and removing them. Each is atomic and appends one audit event."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
