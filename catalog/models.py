@@ -361,3 +361,88 @@ class AccessRequest(models.Model):
 
     def __str__(self):
         return f"{self.requester} asks {self.level} on {self.product or self.space}"
+
+
+# --- Quality checks on a product and their results ------------------------------------------------
+# Written by the quality workflow (governance.quality); read by every list that filters or sorts
+# by health.
+
+class QualityCheckType(models.TextChoices):
+    DOCUMENTATION = "documentation", "Documentation complete for the risk class"
+    GPAI_DUTIES = "gpai_duties", "GPAI duties documented"
+    MODEL_CARD = "model_card", "Model card present"
+    EVAL_REPORT = "eval_report", "Evaluation report present"
+    CHECKSUM = "checksum", "Current artifact checksum verified"
+    OWNER = "owner", "Owner assigned"
+    STEWARD = "steward", "Steward assigned"
+    CUSTOM = "custom", "Custom"
+
+
+class QualitySeverity(models.TextChoices):
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+    CRITICAL = "critical", "Critical"
+
+
+class QualityStatus(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Error"
+
+
+class QualityCheck(models.Model):
+    """One check on a product: a built-in governance check (created on the first run) or a
+    custom one whose results automation posts. ``last_status`` mirrors the newest result so
+    the health score and the record list need no per-check subquery."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="quality_checks")
+    name = models.CharField(max_length=200)
+    check_type = models.CharField(max_length=32, choices=QualityCheckType.choices, default=QualityCheckType.CUSTOM)
+    severity = models.CharField(max_length=16, choices=QualitySeverity.choices, default=QualitySeverity.ERROR)
+    description = models.TextField(blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    last_status = models.CharField(max_length=16, choices=QualityStatus.choices, blank=True)
+    last_executed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "governance_qualitycheck"
+        ordering = ["product", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="uniq_quality_check_name"),
+            models.UniqueConstraint(fields=["product", "check_type"], condition=~models.Q(check_type="custom"),
+                                    name="uniq_builtin_quality_check"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} on {self.product}"
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.check_type != QualityCheckType.CUSTOM
+
+
+class QualityResult(models.Model):
+    """One run of one check; every run appends a row (the history is kept)."""
+
+    id = models.BigAutoField(primary_key=True)
+    check_ref = models.ForeignKey(QualityCheck, on_delete=models.CASCADE, related_name="results",
+                                  db_column="check_id")
+    status = models.CharField(max_length=16, choices=QualityStatus.choices)
+    value = models.FloatField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    # What to do about a failure: "field:<name>" (a record field), "artifacts" or "roles".
+    fix = models.CharField(max_length=64, blank=True)
+    executed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "governance_qualityresult"
+        ordering = ["-executed_at", "-id"]
+        indexes = [models.Index(fields=["check_ref", "executed_at"])]
+
+    def __str__(self):
+        return f"{self.check_ref.name}: {self.status}"

@@ -16,17 +16,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast, NullIf
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.choices import AI_PRODUCT_TYPES
-from catalog.models import Product, Space
+from catalog.models import Product
 from catalog import access, audit
 from catalog.choices import ProductRoleName
 from catalog.models import ProductRole
-from governance.models import QualityCheck, QualityCheckType, QualityResult, QualitySeverity, QualityStatus
+from catalog.models import QualityCheck, QualityCheckType, QualityResult, QualitySeverity, QualityStatus
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -288,24 +287,8 @@ def result_list(*, check: QualityCheck) -> QuerySet:
     return check.results.order_by("-executed_at", "-id")
 
 
-def health_score(product: Product) -> int | None:
-    """0–100: the share of enabled checks whose newest result passed; None before any run."""
-    counts = QualityCheck.objects.filter(product=product, enabled=True).exclude(last_status="").aggregate(
-        total=Count("pk"), passed=Count("pk", filter=Q(last_status=QualityStatus.PASSED)))
-    if not counts["total"]:
-        return None
-    return round(100 * counts["passed"] / counts["total"])
 
 
-def with_health(queryset: QuerySet) -> QuerySet:
-    """Annotate products with ``health`` (0–100, null before any run)."""
-    enabled = Q(quality_checks__enabled=True) & ~Q(quality_checks__last_status="")
-    passed = enabled & Q(quality_checks__last_status=QualityStatus.PASSED)
-    return queryset.annotate(
-        _checks_total=Count("quality_checks", filter=enabled, distinct=True),
-        _checks_passed=Count("quality_checks", filter=passed, distinct=True),
-    ).annotate(health=Cast(F("_checks_passed"), FloatField()) * 100.0 / NullIf(Cast(
-        F("_checks_total"), FloatField()), 0.0))  # no checked checks: null, not a division by zero
 
 
 def failing_checks(product: Product) -> list[dict]:
@@ -341,12 +324,6 @@ def trend(check: QualityCheck, limit: int = 20) -> list[QualityResult]:
     return list(reversed(result_list(check=check)[:limit]))
 
 
-def space_failures(space: Space) -> list[dict]:
-    """How many of the space's products fail each check (by check name), most first."""
-    rows = (QualityCheck.objects.filter(product__space=space, product__is_archived=False, enabled=True)
-            .exclude(last_status__in=["", QualityStatus.PASSED])
-            .values("name").annotate(products=Count("product", distinct=True)).order_by("-products", "name"))
-    return list(rows)
 
 
 def run_all(batch_size: int = 200) -> int:

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog import health
+
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.lineage import product_url
 from catalog import access
@@ -34,7 +36,7 @@ def quality_run(request, product_id):
         quality.checks_run_on_demand(actor=request.user, product=product)
     except errors.PermissionDenied as exc:
         raise PermissionDenied(exc.message) from None
-    messages.success(request, f"Checks run: health {quality.health_score(product)}%.")
+    messages.success(request, f"Checks run: health {health.health_score(product)}%.")
     return redirect(_health_url(product))
 
 

@@ -4,12 +4,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from catalog import health
 from catalog.choices import AI_PRODUCT_TYPES, ProductType
 from catalog.models import Product
 from catalog.choices import ProductRoleName
-from governance import quality
 from catalog.models import ProductRole
-from governance.models import QualityCheck, QualityStatus
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 
 
@@ -158,21 +157,12 @@ class ModelRecordFilterSet(django_filters.FilterSet):
         return queryset.filter(is_archived=False)
 
     def filter_health(self, queryset, name, value):
-        """By the newest result of each enabled quality check."""
-        checked = QualityCheck.objects.filter(enabled=True).exclude(last_status="")
-        failing = checked.exclude(last_status=QualityStatus.PASSED).values("product_id")
-        if value == "failing":
-            return queryset.filter(pk__in=failing)
-        if value == "passing":
-            return queryset.filter(pk__in=checked.values("product_id")).exclude(pk__in=failing)
-        if value == "unchecked":
-            return queryset.exclude(pk__in=checked.values("product_id"))
-        return queryset
+        return health.filter_by_health(queryset, value)
 
     def filter_queryset(self, queryset):
         ordering = self.form.cleaned_data.get("ordering") or []
         if any(field.lstrip("-") == "health" for field in ordering):
-            queryset = quality.with_health(queryset)
+            queryset = health.with_health(queryset)
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("name")

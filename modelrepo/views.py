@@ -19,9 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from catalog import health
+
 from catalog.views_products import lineage_tab_context
 from catalog import access, audit
-from governance import quality
 from catalog import selectors as catalog_selectors
 from catalog import views_collab
 from modelrepo import artifacts as artifact_services
@@ -143,7 +144,7 @@ class SpaceModelListView(ModelRecordListMixin, View):
             request, records, scope="space", space=space, organization=space.organization,
             can_create=access.can(request.user, access.CREATE_PRODUCT, space),
             can_audit=access.can(request.user, access.MANAGE, space),
-            quality_failures=quality.space_failures(space),
+            quality_failures=health.space_failures(space),
         )
 
 

@@ -1,6 +1,6 @@
-"""Product roles, access requests and the audit log belong to the catalog, beside the access
-policy that reads them: the tables keep their names (nothing moves in the database), only
-Django's state and the content types change app."""
+"""Product roles, access requests, the audit log and quality checks belong to the catalog, beside
+the access policy and the recorder that read and write them: the tables keep their names
+(nothing moves in the database), only Django's state and the content types change app."""
 
 import django.db.models.deletion
 import uuid
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-MOVED = ("productrole", "auditevent", "auditchainhead", "accessrequest")
+MOVED = ('productrole', 'auditevent', 'auditchainhead', 'accessrequest', 'qualitycheck', 'qualityresult')
 
 
 def _relabel(apps, old, new):
@@ -30,8 +30,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_lineage'),
-        ('governance', '0004_quality_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('governance', '0004_quality_checks'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
@@ -48,6 +48,43 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         'db_table': 'governance_auditchainhead',
+                    },
+                ),
+                migrations.CreateModel(
+                    name='QualityCheck',
+                    fields=[
+                        ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                        ('name', models.CharField(max_length=200)),
+                        ('check_type', models.CharField(choices=[('documentation', 'Documentation complete for the risk class'), ('gpai_duties', 'GPAI duties documented'), ('model_card', 'Model card present'), ('eval_report', 'Evaluation report present'), ('checksum', 'Current artifact checksum verified'), ('owner', 'Owner assigned'), ('steward', 'Steward assigned'), ('custom', 'Custom')], default='custom', max_length=32)),
+                        ('severity', models.CharField(choices=[('warning', 'Warning'), ('error', 'Error'), ('critical', 'Critical')], default='error', max_length=16)),
+                        ('description', models.TextField(blank=True)),
+                        ('config', models.JSONField(blank=True, default=dict)),
+                        ('enabled', models.BooleanField(default=True)),
+                        ('last_status', models.CharField(blank=True, choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error')], max_length=16)),
+                        ('last_executed_at', models.DateTimeField(blank=True, null=True)),
+                        ('created_at', models.DateTimeField(auto_now_add=True)),
+                        ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                        ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_checks', to='catalog.product')),
+                    ],
+                    options={
+                        'db_table': 'governance_qualitycheck',
+                        'ordering': ['product', 'name'],
+                    },
+                ),
+                migrations.CreateModel(
+                    name='QualityResult',
+                    fields=[
+                        ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                        ('status', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error')], max_length=16)),
+                        ('value', models.FloatField(blank=True, null=True)),
+                        ('message', models.TextField(blank=True)),
+                        ('fix', models.CharField(blank=True, max_length=64)),
+                        ('executed_at', models.DateTimeField()),
+                        ('check_ref', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.CASCADE, related_name='results', to='catalog.qualitycheck')),
+                    ],
+                    options={
+                        'db_table': 'governance_qualityresult',
+                        'ordering': ['-executed_at', '-id'],
                     },
                 ),
                 migrations.CreateModel(
@@ -113,6 +150,18 @@ class Migration(migrations.Migration):
                         'db_table': 'governance_productrole',
                         'constraints': [models.UniqueConstraint(fields=('product', 'user', 'role'), name='uniq_product_role')],
                     },
+                ),
+                migrations.AddConstraint(
+                    model_name='qualitycheck',
+                    constraint=models.UniqueConstraint(fields=('product', 'name'), name='uniq_quality_check_name'),
+                ),
+                migrations.AddConstraint(
+                    model_name='qualitycheck',
+                    constraint=models.UniqueConstraint(condition=models.Q(('check_type', 'custom'), _negated=True), fields=('product', 'check_type'), name='uniq_builtin_quality_check'),
+                ),
+                migrations.AddIndex(
+                    model_name='qualityresult',
+                    index=models.Index(fields=['check_ref', 'executed_at'], name='governance__check_i_5e0c07_idx'),
                 ),
             ],
         ),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from governance.models import QualityCheck, QualityResult, QualitySeverity
+from catalog.models import QualityCheck, QualityResult, QualitySeverity
 
 
 class QualityResultSerializer(serializers.ModelSerializer):

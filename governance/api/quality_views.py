@@ -1,6 +1,8 @@
 """API of quality checks: a product's health and checks, running the built-in checks, custom
 checks and the results automation posts. Thin views over governance.quality."""
 
+from catalog import health
+
 from catalog import selectors as catalog_selectors
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -14,7 +16,7 @@ from governance.api.quality_serializers import (
     QualityResultCreateSerializer,
     QualityResultSerializer,
 )
-from governance.models import QualityCheck
+from catalog.models import QualityCheck
 from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 
 _PRODUCT_ID = uuid_path_parameter("product_id", "The product's id.")
@@ -24,7 +26,7 @@ _CHECK_ID = uuid_path_parameter("check_id", "The quality check's id.")
 def health_body(product) -> dict:
     failing = [{"check_ref_obj": row["check"], "result": row["result"], "fix_url": row["fix_url"]}
                for row in quality.failing_checks(product)]
-    return ProductHealthSerializer({"health": quality.health_score(product),
+    return ProductHealthSerializer({"health": health.health_score(product),
                                     "checks": quality.check_list(product=product), "failing": failing}).data
 
 

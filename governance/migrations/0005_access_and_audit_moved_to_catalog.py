@@ -1,5 +1,5 @@
-"""Product roles, access requests and the audit log moved to the catalog (its migration 0004):
-only Django's state changes; the tables stay."""
+"""Product roles, access requests, the audit log and quality checks moved to the catalog (its
+migration 0004): only Django's state changes; the tables stay."""
 
 from django.db import migrations
 
@@ -45,6 +45,18 @@ class Migration(migrations.Migration):
                     model_name='productrole',
                     name='user',
                 ),
+                migrations.RemoveField(
+                    model_name='qualitycheck',
+                    name='created_by',
+                ),
+                migrations.RemoveField(
+                    model_name='qualitycheck',
+                    name='product',
+                ),
+                migrations.RemoveField(
+                    model_name='qualityresult',
+                    name='check_ref',
+                ),
                 migrations.DeleteModel(
                     name='AccessRequest',
                 ),
@@ -53,6 +65,12 @@ class Migration(migrations.Migration):
                 ),
                 migrations.DeleteModel(
                     name='ProductRole',
+                ),
+                migrations.DeleteModel(
+                    name='QualityCheck',
+                ),
+                migrations.DeleteModel(
+                    name='QualityResult',
                 ),
             ],
         ),

@@ -1,8 +1,10 @@
 from django import template
 
+from catalog import health
+
 from catalog import access
 from governance import quality
-from governance.models import QualitySeverity
+from catalog.models import QualitySeverity
 
 register = template.Library()
 
@@ -15,7 +17,7 @@ def health_panel(context, product):
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "product": product,
-        "health": quality.health_score(product),
+        "health": health.health_score(product),
         "failing": quality.failing_checks(product),
         "checks": quality.check_list(product=product),
         "can_edit": access.can(user, access.EDIT, product),

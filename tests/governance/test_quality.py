@@ -4,10 +4,12 @@ and who may do what."""
 
 import pytest
 
+from catalog import health
+
 from catalog import products
 from governance import quality
 from catalog.models import ProductRole
-from governance.models import QualityCheck, QualityResult
+from catalog.models import QualityCheck, QualityResult
 from modelrepo.models import Artifact
 from tests.conftest import make_record
 
@@ -135,11 +137,11 @@ def test_every_run_keeps_its_results_and_the_health_follows_the_latest(world):
     artifact(product, current=True)
     quality.checks_run(product=product)
     # owner and steward fail: 5 of 7
-    assert quality.health_score(product) == round(100 * 5 / 7)
+    assert health.health_score(product) == round(100 * 5 / 7)
     ProductRole.objects.create(product=product, user=world.editor, role="owner")
     ProductRole.objects.create(product=product, user=world.editor, role="steward")
     quality.checks_run(product=product)
-    assert quality.health_score(product) == 100
+    assert health.health_score(product) == 100
     owner = QualityCheck.objects.get(product=product, check_type="owner")
     assert list(owner.results.order_by("executed_at", "id").values_list("status", flat=True)) == ["failed", "passed"]
     assert QualityResult.objects.filter(check_ref__product=product).count() == 14
@@ -148,10 +150,10 @@ def test_every_run_keeps_its_results_and_the_health_follows_the_latest(world):
 
 def test_health_is_none_before_any_run_and_ignores_disabled_checks(world):
     product = record(world)
-    assert quality.health_score(product) is None
+    assert health.health_score(product) is None
     quality.checks_run(product=product)
     QualityCheck.objects.filter(product=product, check_type__in=["owner", "checksum"]).update(enabled=False)
-    assert quality.health_score(product) == 100
+    assert health.health_score(product) == 100
 
 
 def test_the_record_list_annotation_sorts_by_health(world):
@@ -162,10 +164,10 @@ def test_the_record_list_annotation_sorts_by_health(world):
     for p in (healthy, sick):
         quality.checks_run(product=p)
     from catalog.models import Product
-    ordered = list(quality.with_health(Product.objects.filter(pk__in=[healthy.pk, sick.pk])).order_by("health")
+    ordered = list(health.with_health(Product.objects.filter(pk__in=[healthy.pk, sick.pk])).order_by("health")
                    .values_list("name", "health"))
     assert ordered[0][0] == "Sick" and ordered[1] == ("Healthy", 100.0)
-    assert {r["name"] for r in quality.space_failures(world.lab)} >= {"Owner assigned", "Documentation complete for the risk class"}
+    assert {r["name"] for r in health.space_failures(world.lab)} >= {"Owner assigned", "Documentation complete for the risk class"}
 
 
 def test_data_products_only_get_the_owner_check(world):
@@ -478,7 +480,7 @@ def test_the_record_list_filters_and_sorts_by_health_and_the_space_page_counts_f
     unchecked = make_record(actor=world.editor, space=world.lab, name="Never checked")
     quality_services.checks_run(product=world.record)  # no owner: fails
     quality_services.checks_run(product=healthy)
-    from governance.models import QualityCheck
+    from catalog.models import QualityCheck
     QualityCheck.objects.filter(product=healthy).exclude(last_status="passed").update(enabled=False)
     names = lambda response: [p.name for p in response.context["page_obj"].object_list]
     client = client_as("viewer")
