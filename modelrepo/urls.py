@@ -1,6 +1,6 @@
 from django.urls import path
 
-from modelrepo import views, views_versions
+from modelrepo import views
 
 app_name = "modelrepo"
 _RECORD = "models/<uuid:product_id>"
@@ -12,7 +12,6 @@ urlpatterns = [
     path(f"{_RECORD}/edit/", views.ModelRecordEditView.as_view(), name="model_edit"),
     path(f"{_RECORD}/versions/new/", views.VersionCreateView.as_view(), name="version_create"),
     path(f"{_RECORD}/versions/rollback/", views.VersionRollbackView.as_view(), name="version_rollback"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/", views_versions.VersionDetailView.as_view(), name="version_detail"),
     path(f"{_RECORD}/versions/<uuid:version_id>/edit/", views.VersionEditView.as_view(), name="version_edit"),
     path(f"{_RECORD}/versions/<uuid:version_id>/make-current/", views.VersionMakeCurrentView.as_view(),
          name="version_make_current"),

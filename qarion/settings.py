@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "modelrepo",
     "uploads",
     "governance",
+    "demo",
 ]
 
 MIDDLEWARE = [

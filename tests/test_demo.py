@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from catalog.choices import AI_PRODUCT_TYPES
-from catalog.management import demo_data
+from demo import data as demo_data
 from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
 from catalog import access
 from catalog.models import AuditEvent

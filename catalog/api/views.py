@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.choices import AI_PRODUCT_TYPES
 from catalog import services
 from catalog.api.lookups import member_organization, visible_space
 from catalog.api.serializers import (
@@ -19,7 +20,6 @@ from catalog.api.serializers import (
 )
 from catalog.models import ApiToken, Product, Space
 from catalog import access
-from modelrepo import selectors as modelrepo_selectors
 from common.api.schema import QarionAutoSchema, responses, uuid_path_parameter
 from common.errors import NotFound
 
@@ -55,7 +55,7 @@ class SpaceDetailView(APIView):
     )
     def get(self, request, space_slug):
         space = visible_space(request.user, space_slug)
-        records = modelrepo_selectors.model_record_list(user=request.user, space=space).order_by()
+        records = access.restrict(Product.objects.filter(space=space, product_type__in=AI_PRODUCT_TYPES), request.user)
         counts = records.aggregate(
             model_records=Count("pk", filter=Q(is_archived=False)),
             archived_model_records=Count("pk", filter=Q(is_archived=True)),

@@ -6,7 +6,6 @@ the view. Fixed segments (``history``, ``rollback``, ``references``) come before
 from django.urls import path, register_converter
 
 from modelrepo.api import release_views as views
-from modelrepo.api.provenance_views import VersionProvenanceView
 
 
 class ArtifactIdConverter:
@@ -42,7 +41,6 @@ urlpatterns = [
     path(f"{_VERSIONS}/<str:version_id>/model.sig", views.VersionSignatureView.as_view(), name="version_signature"),
     path(f"{_VERSIONS}/<str:version_id>/download-all", views.VersionArchiveView.as_view(), name="version_archive"),
     path(f"{_VERSIONS}/<str:version_id>/verify", views.VersionVerifyView.as_view(), name="version_verify"),
-    path(f"{_VERSIONS}/<str:version_id>/provenance", VersionProvenanceView.as_view(), name="version_provenance"),
     path("signing/public-key.pem", views.SigningPublicKeyView.as_view(), name="signing_public_key"),
     path(_ARTIFACTS, views.ArtifactListView.as_view(), name="artifacts"),
     path(f"{_ARTIFACTS}/references", views.ArtifactReferenceView.as_view(), name="artifact_references"),

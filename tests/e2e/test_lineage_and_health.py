@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from catalog.management import demo_data
+from demo import data as demo_data
 from catalog.models import Product
 
 pytestmark = pytest.mark.e2e

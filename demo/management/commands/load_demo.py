@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from catalog import lineage, products
 from catalog import services as catalog_services
-from catalog.management import demo_data
+from demo import data as demo_data
 from catalog.models import LineageEdge, Organization, Product, Space
 from modelrepo import services as modelrepo_services
 

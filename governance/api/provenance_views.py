@@ -1,12 +1,13 @@
 """API view of a version's provenance: thin, like the other version endpoints. The record is
 looked up through ``selectors.model_record_get`` (a record the caller cannot view answers 404)
-and the answer is ``modelrepo.provenance.version_provenance``."""
+and the answer is ``governance.provenance.version_provenance``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from modelrepo import provenance, selectors
-from modelrepo.api.provenance_serializers import VersionProvenanceSerializer
+from governance import provenance
+from modelrepo import selectors
+from governance.api.provenance_serializers import VersionProvenanceSerializer
 from modelrepo.api.release_views import _PRODUCT_ID, _VERSION_ID, _VERSIONS, _record, _RecordScopedView
 from modelrepo.models import ModelVersion
 from common.api.schema import responses

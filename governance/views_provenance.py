@@ -1,5 +1,5 @@
 """The page of one model version: its fields, artifacts and the actions the user may take,
-with the provenance panel (``modelrepo.provenance``). Anyone who can view the record sees it;
+with the provenance panel (``governance.provenance``). Anyone who can view the record sees it;
 a record or version the user cannot see answers 404."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.views import View
 
 from catalog import access
-from modelrepo import provenance, selectors
+from governance import provenance
+from modelrepo import selectors
 from modelrepo.forms import ReasonForm
 from modelrepo.views import details_of, display_rows, visible_record_or_404
 from common import errors

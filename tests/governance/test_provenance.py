@@ -26,7 +26,7 @@ HIDDEN = "Hidden ledger"
 
 
 def page_url(version):
-    return reverse("modelrepo:version_detail", kwargs={"product_id": version.product_id, "version_id": version.pk})
+    return reverse("governance:version_detail", kwargs={"product_id": version.product_id, "version_id": version.pk})
 
 
 def api_url(version):
@@ -108,7 +108,7 @@ def test_everyone_who_can_see_the_record_sees_the_page_and_the_json(world, clien
 
 def test_a_version_of_another_record_or_a_malformed_id_is_not_found(world, client_as, api_as, trained):
     other = version_services.version_create(actor=world.outsider, product=world.other_record, data={"label": "9"})
-    url = reverse("modelrepo:version_detail", kwargs={"product_id": world.record.pk, "version_id": other.pk})
+    url = reverse("governance:version_detail", kwargs={"product_id": world.record.pk, "version_id": other.pk})
     assert client_as("org_admin").get(url).status_code == 404
     base = f"/api/v1.0/catalog/products/{world.record.pk}/model-versions"
     assert api_as("org_admin").get(f"{base}/{other.pk}/provenance").status_code == 404

@@ -1,4 +1,4 @@
-"""The shape of a version's provenance in the API (``modelrepo.provenance.version_provenance``),
+"""The shape of a version's provenance in the API (``governance.provenance.version_provenance``),
 built from the serializers the version, artifact, training, lineage and change-request
 endpoints already use, so one object looks the same everywhere."""
 
@@ -13,7 +13,7 @@ from modelrepo.api.training_serializers import (
     RunSideSerializer,
     VersionReferenceSerializer,
 )
-from modelrepo.provenance import APPROVAL_LABELS
+from governance.provenance import APPROVAL_LABELS
 
 
 class ProvenanceDatasetSerializer(DatasetProductSerializer):

@@ -248,7 +248,7 @@ def _reference(product: Product, version: ModelVersion | None) -> dict | None:
     if version is None:
         return None
     return {"id": version.pk, "label": version.label,
-            "url": reverse("modelrepo:version_detail", kwargs={"product_id": product.pk, "version_id": version.pk})}
+            "url": reverse("governance:version_detail", kwargs={"product_id": product.pk, "version_id": version.pk})}
 
 
 def _comparison(product: Product, previous: ModelVersion | None, version: ModelVersion) -> dict | None:
