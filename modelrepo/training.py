@@ -23,8 +23,6 @@ from catalog.models import Product
 from catalog import access, audit
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from common.errors import Conflict, NotFound, PermissionDenied, invalid
-from uploads.choices import SessionStatus
-from uploads.models import UploadSession
 
 RUN_FIELDS = (
     "name", "started_at", "ended_at", "hyperparameters", "metrics", "environment", "dataset_product_ids",
@@ -389,15 +387,20 @@ def training_run_update(*, actor, product: Product, run: TrainingRun, data: dict
     return run
 
 
+# What else points to a training run, counted by the apps built on this one (uploads counts its
+# uploads in progress), registered from their AppConfig.ready(): {name: callable(run) -> int}.
+REFERENCE_COUNTERS: dict = {}
+
+
 def training_run_references(run: TrainingRun) -> dict:
-    """What still points to ``run``: versions, active artifacts and uploads in progress."""
-    return {
+    """What still points to ``run``: versions, active artifacts, and what other apps count
+    (uploads in progress)."""
+    references = {
         "versions": ModelVersion.objects.filter(training_run=run).count(),
         "artifacts": Artifact.objects.active().filter(training_run=run).count(),
-        "uploads": UploadSession.objects.filter(
-            training_run=run, status__in=[SessionStatus.OPEN, SessionStatus.ASSEMBLING]
-        ).count(),
     }
+    references.update({name: count(run) for name, count in REFERENCE_COUNTERS.items()})
+    return references
 
 
 def training_run_delete(*, actor, product: Product, run: TrainingRun) -> None:

@@ -163,6 +163,12 @@ def session_list(*, user, product: Product, statuses=(SessionStatus.OPEN, Sessio
     return qs
 
 
+def open_sessions_naming_run(run) -> int:
+    """How many open or assembling sessions will attach their file to training ``run``."""
+    return UploadSession.objects.filter(
+        training_run=run, status__in=[SessionStatus.OPEN, SessionStatus.ASSEMBLING]).count()
+
+
 def received_chunks(session: UploadSession) -> tuple[list[int], int]:
     rows = session.chunks.filter(state=ChunkState.RECEIVED).values_list("index", "size")
     indexes, total = [], 0
