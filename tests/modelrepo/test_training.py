@@ -311,6 +311,23 @@ def test_delete_is_refused_while_a_version_points_to_the_run(world, api_as):
     assert TrainingRun.objects.filter(pk=run.pk).exists()
 
 
+def test_delete_is_refused_while_an_upload_in_progress_names_the_run_and_allowed_once_it_is_aborted(world, api_as):
+    run = make_run(world)
+    client = api_as("editor")
+    uploads = f"/api/v1.0/catalog/products/{world.record.pk}/model-artifacts/uploads"
+    started = client.post(uploads, {"file_name": "model.bin", "total_size": 10, "artifact_kind": "weights",
+                                    "training_run_id": str(run.pk)}, format="json")
+    assert started.status_code == 201, started.content
+    response = client.delete(run_url(world.record, run))
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "training_run_in_use"
+    assert error["details"] == {"versions": 0, "artifacts": 0, "uploads": 1}
+    assert "1 upload" in error["message"]
+    assert client.delete(f"{uploads}/{started.json()['id']}").status_code in (200, 204)
+    assert client.delete(run_url(world.record, run)).status_code == 204
+
+
 def test_delete_is_refused_while_an_artifact_points_to_the_run(world, api_as):
     run = make_run(world)
     artifact_services.artifact_register_reference(
