@@ -1,5 +1,6 @@
-"""The access policy: one function, ``can(user, action, obj)``, and one queryset
-restriction, ``restrict(queryset, user)``. Every HTML view, API view, admin screen and
+"""The access policy: ``can(user, action, obj)`` and ``permitted_actions(user, obj)`` for one
+object, and ``restrict(queryset, user, action=...)`` for lists (what a user may view, review,
+decide or manage), all read from the same grant tables. Every HTML view, API view, admin screen and
 task asks these; nothing else decides who may see or change what.
 
 A user's grants add up (organization role, space role, product roles); edit implies view.
@@ -65,8 +66,9 @@ def _space_grants(user, space: Space) -> set[str]:
     return set(_SPACE_ROLE_GRANTS.get(role, set()))
 
 
-def grants(user, obj) -> set[str]:
-    """Every action ``user`` may take on ``obj`` (an Organization, Space or Product)."""
+def permitted_actions(user, obj) -> set[str]:
+    """Every action ``user`` may take on ``obj`` (an Organization, Space or Product); pages ask
+    it once to decide which buttons to show."""
     if not _active(user):
         return set()
     if isinstance(obj, Product):
@@ -100,32 +102,46 @@ def grants(user, obj) -> set[str]:
 
 
 def can(user, action: str, obj) -> bool:
-    return action in grants(user, obj)
+    return action in permitted_actions(user, obj)
 
 
-def restrict(queryset: QuerySet, user, *, product_path: str = "") -> QuerySet:
-    """Restrict any product-like queryset to what ``user`` may view.
+def _roles_granting(table: dict, action: str) -> list[str]:
+    return [role for role, actions in table.items() if action in actions]
 
-    ``product_path`` is the lookup from the queryset's model to its product
-    (``""`` for products themselves, ``"product__"`` for model details)."""
+
+def restrict(queryset: QuerySet, user, *, action: str = VIEW, product_path: str = "",
+             space_path: str | None = None) -> QuerySet:
+    """Restrict any product-like queryset to the rows on which ``user`` may take ``action``
+    (by default: view), read from the same grant tables as ``permitted_actions``.
+
+    ``product_path`` is the lookup from the queryset's model to its product (``""`` for
+    products themselves, ``"product__"`` for model details); ``space_path`` the lookup to its
+    space (by default the product's space), for rows such as space access requests whose
+    product is empty."""
     if not _active(user):
         return queryset.none()
     if user.is_superuser:
         return queryset
     p = product_path
-    space_ids = SpaceMembership.objects.filter(user=user).values("space_id")
-    admin_org_ids = OrganizationMembership.objects.filter(user=user, role=OrganizationRole.ORG_ADMIN).values(
-        "organization_id"
-    )
-    role_product_ids = ProductRole.objects.filter(user=user).values("product_id")
-    granted_product_ids = AccessRequest.objects.filter(
-        requester=user, status=_GRANTED, product__isnull=False).values("product_id")
-    return queryset.filter(
-        Q(**{f"{p}space_id__in": space_ids})
-        | Q(**{f"{p}space__organization_id__in": admin_org_ids})
-        | Q(**{f"{p}{'id' if not p else 'pk'}__in": role_product_ids})
-        | Q(**{f"{p}{'id' if not p else 'pk'}__in": granted_product_ids})
-    )
+    space = f"{p}space" if space_path is None else space_path
+    product_pk = f"{p}{'id' if not p else 'pk'}"
+    space_roles = _roles_granting(_SPACE_ROLE_GRANTS, action)
+    product_roles = _roles_granting(_PRODUCT_ROLE_GRANTS, action)
+    levels = _roles_granting(_ACCESS_REQUEST_GRANTS, action)
+    allowed = Q(pk__in=[])
+    if space_roles:
+        allowed |= Q(**{f"{space}_id__in": SpaceMembership.objects.filter(user=user, role__in=space_roles)
+                        .values("space_id")})
+    if action in _ORG_ADMIN_GRANTS:
+        allowed |= Q(**{f"{space}__organization_id__in": OrganizationMembership.objects.filter(
+            user=user, role=OrganizationRole.ORG_ADMIN).values("organization_id")})
+    if product_roles:
+        allowed |= Q(**{f"{product_pk}__in": ProductRole.objects.filter(user=user, role__in=product_roles)
+                        .values("product_id")})
+    if levels:
+        allowed |= Q(**{f"{product_pk}__in": AccessRequest.objects.filter(
+            requester=user, status=_GRANTED, level__in=levels, product__isnull=False).values("product_id")})
+    return queryset.filter(allowed)
 
 
 def visible_spaces(user, organization: Organization | None = None) -> QuerySet:

@@ -20,7 +20,7 @@ def governance_tab_context(request, product) -> dict:
     """What the Governance tab shows: product roles, comments, attachments, and what the
     user may do with them."""
     user = request.user
-    granted = access.grants(user, product)
+    granted = access.permitted_actions(user, product)
     comments = list(collab.comment_list(product=product).select_related("product__space"))
     for comment in comments:
         comment.html = "" if comment.is_deleted else collab.render_markdown(comment.body)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.models import Space
 from catalog import access
 from catalog import selectors as catalog_selectors
-from governance import requests
+from governance import access_requests, change_requests
 from catalog.models import AccessLevel
 from common import errors
 from common.messages import perform
@@ -50,7 +50,7 @@ def access_request_create(request, org_slug):
     form_errors = {}
     if request.method == "POST":
         try:
-            requests.access_request_create(
+            access_requests.access_request_create(
                 actor=request.user, space=space, product_id=_product_id(product_raw) if product_raw else None,
                 level=level, justification=justification)
         except errors.ValidationFailed as exc:
@@ -72,7 +72,7 @@ def access_request_create(request, org_slug):
 
 def _access_request_or_404(user, access_request_id):
     try:
-        return requests.visible_access_request(user=user, access_request_id=access_request_id)
+        return access_requests.visible_access_request(user=user, access_request_id=access_request_id)
     except errors.NotFound:
         raise Http404("No such access request.") from None
 
@@ -82,7 +82,7 @@ def target_label(user, access_request) -> str:
     if access_request.product_id is None:
         return f"space {access_request.space.name}"
     product = access_request.product
-    if access.can(user, access.VIEW, product) or requests.can_decide_access(user, access_request):
+    if access.can(user, access.VIEW, product) or access_requests.can_decide_access(user, access_request):
         return f"{product.name} (space {access_request.space.name})"
     return f"product {access_request.product_id}"
 
@@ -92,7 +92,7 @@ def target_label(user, access_request) -> str:
 def access_request_detail(request, access_request_id):
     access_request = _access_request_or_404(request.user, access_request_id)
     user = request.user
-    decider = user.pk != access_request.requester_id and requests.can_decide_access(user, access_request)
+    decider = user.pk != access_request.requester_id and access_requests.can_decide_access(user, access_request)
     return render(request, "governance/access/access_request_detail.html", {
         "ar": access_request, "target": target_label(user, access_request),
         "can_decide": decider and access_request.status == "requested",
@@ -109,39 +109,39 @@ def _act(request, access_request_id, fn, success, **kwargs):
 @login_required
 @require_POST
 def access_request_grant(request, access_request_id):
-    return _act(request, access_request_id, requests.access_request_grant, "Access granted.",
+    return _act(request, access_request_id, access_requests.access_request_grant, "Access granted.",
                 notes=request.POST.get("notes", ""))
 
 
 @login_required
 @require_POST
 def access_request_reject(request, access_request_id):
-    return _act(request, access_request_id, requests.access_request_reject, "Access request rejected.",
+    return _act(request, access_request_id, access_requests.access_request_reject, "Access request rejected.",
                 notes=request.POST.get("notes", ""))
 
 
 @login_required
 @require_POST
 def access_request_revoke(request, access_request_id):
-    return _act(request, access_request_id, requests.access_request_revoke, "Access revoked.",
+    return _act(request, access_request_id, access_requests.access_request_revoke, "Access revoked.",
                 notes=request.POST.get("notes", ""))
 
 
 @login_required
 @require_POST
 def access_request_cancel(request, access_request_id):
-    return _act(request, access_request_id, requests.access_request_cancel, "Access request cancelled.")
+    return _act(request, access_request_id, access_requests.access_request_cancel, "Access request cancelled.")
 
 
 @login_required
 @require_GET
 def inbox(request):
     user = request.user
-    to_decide = requests.access_requests_to_decide(user=user)
-    mine = requests.access_request_list(user=user).filter(requester=user)
+    to_decide = access_requests.access_requests_to_decide(user=user)
+    mine = access_requests.access_request_list(user=user).filter(requester=user)
     return render(request, "governance/inbox.html", {
-        "change_requests_to_review": requests.change_requests_to_review(user=user),
+        "change_requests_to_review": change_requests.change_requests_to_review(user=user),
         "access_requests_to_decide": [(ar, target_label(user, ar)) for ar in to_decide],
-        "my_change_requests": requests.change_request_list(user=user).filter(requester=user)[:50],
+        "my_change_requests": change_requests.change_request_list(user=user).filter(requester=user)[:50],
         "my_access_requests": [(ar, target_label(user, ar)) for ar in mine[:50]],
     })

@@ -9,6 +9,7 @@ from django.views import View
 
 from catalog import access
 from governance import provenance
+from modelrepo import rules
 from modelrepo import selectors
 from modelrepo.forms import ReasonForm
 from modelrepo.views import details_of, display_rows, visible_record_or_404
@@ -34,6 +35,7 @@ class VersionDetailView(LoginRequiredMixin, View):
             "metric_rows": display_rows(version.metrics),
             "provenance": data,
             "can_edit": access.can(request.user, access.EDIT, product),
+            "can_make_current": not data["is_current"] and rules.version_current_refusal(version) is None,
             "reason_form": ReasonForm(),
         }
         return render(request, self.template_name, context)

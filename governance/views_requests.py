@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import access
 from catalog import selectors as catalog_selectors
-from modelrepo import policy
-from governance import requests
+from modelrepo import policy, proposals
+from governance import change_requests
 from common import errors
 from common.messages import perform
 
@@ -22,7 +22,7 @@ from common.messages import perform
 
 def _change_request_or_404(user, change_request_id):
     try:
-        return requests.visible_change_request(user=user, change_request_id=change_request_id)
+        return change_requests.visible_change_request(user=user, change_request_id=change_request_id)
     except errors.NotFound:
         raise Http404("No such change request.") from None
 
@@ -31,9 +31,9 @@ def _change_request_or_404(user, change_request_id):
 @require_GET
 def change_request_list(request, product_id):
     product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
-    change_requests = requests.change_request_list(user=request.user, product=product)
+    listed = change_requests.change_request_list(user=request.user, product=product)
     return render(request, "governance/requests/change_request_list.html", {
-        "product": product, "space": product.space, "change_requests": change_requests,
+        "product": product, "space": product.space, "change_requests": listed,
         "can_open": access.can(request.user, access.COMMENT, product)})
 
 
@@ -43,8 +43,8 @@ def change_request_create(request, product_id):
     product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
     if not access.can(request.user, access.COMMENT, product):
         raise PermissionDenied("Only space members and product roles can open change requests on this record.")
-    fields = requests.proposable_fields()
-    current = requests.record_snapshot(product)
+    fields = proposals.fields()
+    current = proposals.snapshot(product)
     source = request.POST if request.method == "POST" else request.GET
     proposed = {f: source.get(f"change__{f}", source.get(f, "")) for f in fields
                 if f"change__{f}" in source or (request.method == "GET" and f in source)}
@@ -54,8 +54,8 @@ def change_request_create(request, product_id):
     form_errors, title, justification = {}, source.get("title", ""), source.get("justification", "")
     if request.method == "POST" and "add" not in request.POST:
         try:
-            changes = {f: requests.coerce_form_value(f, v) for f, v in proposed.items()}
-            change_request = requests.change_request_create(
+            changes = {f: proposals.coerce_form_value(f, v) for f, v in proposed.items()}
+            change_request = change_requests.change_request_create(
                 actor=request.user, product=product, title=title, justification=justification, changes=changes)
         except errors.PermissionDenied as exc:
             raise PermissionDenied(exc.message) from None
@@ -64,15 +64,15 @@ def change_request_create(request, product_id):
         else:
             messages.success(request, "Change request opened; its reviewers were notified.")
             return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
-    choices = requests.action_choices(product)
-    rows = [{"field": f, "label": requests.ACTION_LABELS.get(f, f), "new": v,
-             "old_display": requests.describe_value(product, f, current.get(f)), "choices": choices.get(f),
+    choices = proposals.form_choices(product)
+    rows = [{"field": f, "label": proposals.label(f), "new": v,
+             "old_display": proposals.describe_value(product, f, current.get(f)), "choices": choices.get(f),
              "errors": form_errors.get(f, []), "governed": f in policy.governed_fields(product, {f: v})}
             for f, v in proposed.items()]
     other = [f for f in form_errors if f not in proposed]
     return render(request, "governance/requests/change_request_form.html", {
         "product": product, "space": product.space, "rows": rows,
-        "fields": [(f, requests.ACTION_LABELS.get(f, f)) for f in fields if f not in proposed],
+        "fields": [(f, proposals.label(f)) for f in fields if f not in proposed],
         "title_value": title, "justification_value": justification,
         "errors": form_errors, "other_errors": [m for f in other for m in form_errors[f]]},
         status=400 if form_errors else 200)
@@ -86,13 +86,13 @@ def change_request_detail(request, change_request_id):
     status = change_request.status
     return render(request, "governance/requests/change_request_detail.html", {
         "cr": change_request, "product": change_request.product, "space": change_request.product.space,
-        "changes": requests.describe_changes(change_request), "groups": requests.group_state(change_request),
+        "changes": change_requests.describe_changes(change_request), "groups": change_requests.group_state(change_request),
         "reviews": change_request.reviews.select_related("reviewer"),
-        "can_review": status == "pending" and requests.can_review(user, change_request)
+        "can_review": status == "pending" and change_requests.can_review(user, change_request)
         and not change_request.reviews.filter(reviewer=user).exists(),
-        "can_apply": status == "approved" and requests.can_apply(user, change_request),
-        "can_cancel": status in requests.OPEN_STATUSES and requests.can_cancel(user, change_request),
-        "can_submit": status == "draft" and requests.can_cancel(user, change_request),
+        "can_apply": status == "approved" and change_requests.can_apply(user, change_request),
+        "can_cancel": status in change_requests.OPEN_STATUSES and change_requests.can_cancel(user, change_request),
+        "can_submit": status == "draft" and change_requests.can_cancel(user, change_request),
     })
 
 
@@ -106,7 +106,7 @@ def _act(request, change_request_id, fn, success, **kwargs):
 @require_POST
 def change_request_review(request, change_request_id):
     decision = request.POST.get("decision", "")
-    return _act(request, change_request_id, requests.change_request_review,
+    return _act(request, change_request_id, change_requests.change_request_review,
                 "Approved." if decision == "approve" else "Rejected.",
                 decision=decision, notes=request.POST.get("notes", ""))
 
@@ -114,16 +114,16 @@ def change_request_review(request, change_request_id):
 @login_required
 @require_POST
 def change_request_apply(request, change_request_id):
-    return _act(request, change_request_id, requests.change_request_apply, "Change request applied.")
+    return _act(request, change_request_id, change_requests.change_request_apply, "Change request applied.")
 
 
 @login_required
 @require_POST
 def change_request_cancel(request, change_request_id):
-    return _act(request, change_request_id, requests.change_request_cancel, "Change request cancelled.")
+    return _act(request, change_request_id, change_requests.change_request_cancel, "Change request cancelled.")
 
 
 @login_required
 @require_POST
 def change_request_submit(request, change_request_id):
-    return _act(request, change_request_id, requests.change_request_submit, "Submitted for review.")
+    return _act(request, change_request_id, change_requests.change_request_submit, "Submitted for review.")

@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from catalog import access
+from modelrepo import rules
 from modelrepo.models import Artifact, ModelDetails, ModelVersion
 
 
@@ -53,11 +54,7 @@ class _ReleaseLockedAdmin(admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         version = self._released_version(obj) if obj is not None else None
         if version is not None:
-            from django.contrib import messages
-
-            from modelrepo.versions import released_message
-
-            messages.warning(request, released_message(version.label))
+            messages.warning(request, rules.version_edit_refusal(version).message)
         return super().change_view(request, object_id, form_url, extra_context)
 
 

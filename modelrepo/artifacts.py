@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog import access, audit
+from modelrepo import rules
 from modelrepo import policy
 from modelrepo import storage
 from modelrepo.choices import ArtifactKind, DetectedFormat, Integrity, Safety, UploadStatus
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 REFERENCE_SCHEMES = ("https", "http", "s3", "gs", "hf", "az", "abfs", "abfss")
 REDIRECT_SCHEMES = ("https", "http")
 MAX_URI_LENGTH = 2000
-_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
                          r"(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(\"[^\"\x00-\x1f]*\"|[A-Za-z0-9!#$&^_.+-]+))*\Z")
@@ -64,12 +64,7 @@ def artifact_make_current(*, actor, product: Product, artifact: Artifact, reason
         artifact = _locked_active(product, artifact)  # re-read under the lock: a concurrent delete must be seen
         if artifact.is_current:
             return artifact
-        if artifact.safety == Safety.UNSAFE:
-            flagged = ", ".join(artifact.safety_details.get("dangerous_imports", [])) or "dangerous imports"
-            raise Conflict(
-                f"{artifact.file_name} was judged unsafe by the pickle scan ({flagged}) and cannot be made current.",
-                code="artifact_unsafe", details={"safety_details": artifact.safety_details},
-            )
+        rules.refuse(rules.artifact_current_refusal(artifact))
         policy.check_current_pointer(product, field="current_artifact", value=str(artifact.pk), label=artifact.file_name,
                                      artifacts=[artifact], change_request=change_request)
         previous = _set_current_artifact(product, artifact)
@@ -89,12 +84,7 @@ def artifact_delete(*, actor, product: Product, artifact: Artifact) -> Artifact:
     with transaction.atomic():
         _lock_pointer(product)  # deleting the current artifact clears the pointer
         artifact = _locked_active(product, artifact)
-        if artifact.version is not None and artifact.version.is_released:
-            raise Conflict(
-                f"Version {artifact.version.label} is released and immutable; its artifacts cannot be deleted "
-                "(create a new version).",
-                code="version_released",
-            )
+        rules.refuse(rules.artifact_delete_refusal(artifact))
         now = timezone.now()
         was_current = artifact.is_current
         Artifact.objects.filter(pk=artifact.pk).update(deleted_at=now, deleted_by=actor, is_current=False, updated_at=now)
@@ -109,21 +99,18 @@ def artifact_delete(*, actor, product: Product, artifact: Artifact) -> Artifact:
 def _check_reference(data: dict) -> dict:
     errors = {}
     file_name = data.get("file_name") or ""
-    if not file_name.strip():
-        errors["file_name"] = ["Give the file's name, such as model.safetensors."]
-    elif "/" in file_name or "\\" in file_name or _CONTROL.search(file_name) or file_name in (".", ".."):
-        errors["file_name"] = ["A file name cannot contain a path separator or control characters."]
-    elif len(file_name) > 255:
-        errors["file_name"] = ["A file name is at most 255 characters."]
+    problem = rules.file_name_problem(file_name)
+    if problem:
+        errors["file_name"] = [problem]
     uri = data.get("uri") or ""
     scheme = urlsplit(uri).scheme.lower() if uri and not _CONTROL.search(uri) and " " not in uri else ""
     if len(uri) > MAX_URI_LENGTH:
         errors["uri"] = [f"A URI is at most {MAX_URI_LENGTH} characters."]
     elif scheme not in REFERENCE_SCHEMES or not _has_location(uri):
         errors["uri"] = ["Give an absolute URI without spaces whose scheme is one of: " + ", ".join(REFERENCE_SCHEMES) + "."]
-    sha256 = (data.get("sha256") or "").strip().lower()
-    if not _SHA256.match(sha256):
-        errors["sha256"] = ["Give the SHA-256 of the file as 64 hexadecimal characters."]
+    sha256 = rules.normalise_sha256(data.get("sha256") or "")
+    if sha256 is None:
+        errors["sha256"] = [rules.SHA256_MESSAGE]
     size = data.get("size_bytes")
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         errors["size_bytes"] = ["Give the file's size in bytes, a positive whole number."]

@@ -11,6 +11,7 @@ from django.forms.fields import InvalidJSONInput
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.forms import ServiceFormMixin
 from catalog.models import Product
+from modelrepo import rules
 from modelrepo.choices import ArtifactKind, VersionKind
 from modelrepo.models import FIELD_GROUPS, ModelDetails
 
@@ -74,6 +75,16 @@ def field_label(model, name: str) -> str:
     if name in FIELD_LABELS:
         return FIELD_LABELS[name]
     return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+class Sha256Field(forms.CharField):
+    """A SHA-256 in any case, cleaned to its stored form (``modelrepo.rules``)."""
+
+    def clean(self, value):
+        value = rules.normalise_sha256(super().clean(value))
+        if value is None:
+            raise forms.ValidationError(rules.SHA256_MESSAGE, code="invalid")
+        return value
 
 
 class JSONObjectField(forms.JSONField):
@@ -275,9 +286,7 @@ class ArtifactReferenceForm(ServiceFormMixin, forms.Form):
     file_name = forms.CharField(required=False, max_length=255, label="File name",
                                 help_text="Left empty, the last part of the URI.")
     size_bytes = forms.IntegerField(min_value=1, label="Size (bytes)")
-    sha256 = forms.RegexField(regex=r"^\s*[0-9a-fA-F]{64}\s*$", label="SHA-256",
-                              help_text="64 hexadecimal characters.",
-                              error_messages={"invalid": "Give the SHA-256 of the file as 64 hexadecimal characters."})
+    sha256 = Sha256Field(label="SHA-256", help_text="64 hexadecimal characters.")
     kind = forms.ChoiceField(choices=ArtifactKind.choices, initial=ArtifactKind.OTHER, label="Kind")
     version = forms.ChoiceField(required=False, label="Version", help_text="A draft version of this record, or none.")
     content_type = forms.CharField(required=False, max_length=255, label="Content type",

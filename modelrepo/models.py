@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import Product
+from modelrepo import rules
 from modelrepo.choices import (
     AISystemType,
     ArtifactKind,
@@ -117,7 +118,7 @@ class ModelDetails(models.Model):
             raise ValidationError({"gpai_tier": "A GPAI tier applies only to general-purpose AI models; set is_gpai first."})
 
 
-sha256_validator = RegexValidator(r"^[0-9a-f]{64}$", "Give a SHA-256 as 64 lowercase hexadecimal characters.")
+sha256_validator = RegexValidator(rules.SHA256_PATTERN, "Give a SHA-256 as 64 lowercase hexadecimal characters.")
 commit_sha_validator = RegexValidator(r"^[0-9a-f]{7,64}$", "Give a commit SHA as 7 to 64 hexadecimal characters.")
 
 

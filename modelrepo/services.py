@@ -8,11 +8,13 @@ from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
 from catalog import access, audit
+from modelrepo import rules
 from modelrepo import policy
 from modelrepo.choices import UploadStatus
 from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
 from common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 
+RECORD_DENIED = "You can view this record but not change it; ask a space admin or the record's owner."
 DETAIL_FIELDS = tuple(field for group in FIELD_GROUPS.values() for field in group)
 PRODUCT_FIELDS = catalog_services.PRODUCT_FIELDS
 
@@ -66,12 +68,14 @@ def model_record_create(*, actor, space: Space, data: dict, tags=None) -> Produc
     )
 
 
-def model_record_update(*, actor, product: Product, data: dict, tags=None) -> Product:
+def model_record_update(*, actor, product: Product, data: dict, tags=None, change_request=None) -> Product:
     """Update any subset of a record's product and model-details fields; one audit event
-    with old → new for what changed (none when nothing did)."""
-    if not access.can(actor, access.EDIT, product):
-        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
-    policy.check_update(product, data)
+    with old → new for what changed (none when nothing did). ``change_request``: the approved
+    request this applies (it stands in for edit access and the change policy, and is named
+    in the audit event)."""
+    via = authorise_change(actor, product, change_request, denied=RECORD_DENIED)
+    if change_request is None:
+        policy.check_update(product, data)
     product_data, details_data = split_fields(data)
     if "product_type" in product_data:
         _check_product_type(product_data["product_type"])
@@ -91,7 +95,7 @@ def model_record_update(*, actor, product: Product, data: dict, tags=None) -> Pr
             if not product_data:
                 # Details-only edits still move the record's updated_at.
                 product.save(update_fields=["updated_at"])
-            audit.record(actor=actor, action="model_record.updated", target=product, changes=changes)
+            audit.record(actor=actor, action="model_record.updated", target=product, changes={**changes, **via})
     return product
 
 
@@ -109,10 +113,7 @@ def check_version_accepts_file(*, version: ModelVersion | None, file_name: str, 
         return
     if version.product_id != product.pk:
         raise invalid({"version_id": ["This version belongs to another record."]})
-    if version.is_released:
-        raise Conflict(
-            f"Version {version.label} is released and immutable; create a new version.", code="version_released"
-        )
+    rules.refuse(rules.version_edit_refusal(version))
     if Artifact.objects.active().filter(version=version, file_name=file_name).exists():
         raise Conflict(
             f"Version {version.label} already has a file named “{file_name}”; delete it first or use another name.",

@@ -16,19 +16,16 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import Product
 from catalog import access, audit
+from modelrepo import rules
 from modelrepo import policy
 from modelrepo import signing
-from modelrepo.choices import Safety, UploadStatus, VersionStatus
+from modelrepo.choices import UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer, authorise_change
 from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 # The fields a caller may set; once a version is released none of them may change.
 RELEASE_FIELDS = ("label", "kind", "release_notes", "release_date", "git_tag", "commit_sha", "metrics", "training_run_id")
-
-
-def released_message(label: str) -> str:
-    return f"Version {label} is released and immutable; create a new version."
 
 
 DENIED = "You can view this record but not change its versions; ask a space admin or the record's owner."
@@ -133,6 +130,7 @@ def version_update(*, actor, product: Product, version: ModelVersion, data: dict
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().get(pk=version.pk, product=product)
         old = _snapshot(version)
+        refusal = rules.version_edit_refusal(version)  # judged before the new values are set
         if "training_run_id" in data:
             version.training_run = _training_run(product, data.pop("training_run_id"))
         for field, value in data.items():
@@ -141,11 +139,8 @@ def version_update(*, actor, product: Product, version: ModelVersion, data: dict
         changes = audit.diff(old, _snapshot(version))
         if not changes:
             return version
-        if version.is_released:
-            raise Conflict(
-                released_message(old['label']), code="version_released",
-                details={"fields": sorted(changes)},
-            )
+        if refusal is not None:
+            raise Conflict(refusal.message, code=refusal.code, details={"fields": sorted(changes)})
         if "label" in changes:
             _check_label_free(product, version.label, exclude_pk=version.pk)
         _save(version)
@@ -177,15 +172,6 @@ def _move_pointer(*, actor, product: Product, details: ModelDetails, to: ModelVe
     return change
 
 
-def _refuse_yanked(version: ModelVersion) -> None:
-    if version.yanked:
-        reason = f" ({version.yank_reason})" if version.yank_reason else ""
-        raise Conflict(
-            f"Version {version.label} was yanked{reason} and cannot be made current; choose another version.",
-            code="version_yanked",
-        )
-
-
 def _files(version: ModelVersion):
     return Artifact.objects.active().filter(version=version)
 
@@ -209,7 +195,7 @@ def version_make_current(*, actor, product: Product, version: ModelVersion, reas
             raise NotFound("No version with this id exists on this record.")
         if details.current_version_id == version.pk:
             return version
-        _refuse_yanked(version)
+        rules.refuse(rules.version_current_refusal(version))
         _check_pointer(product, version, change_request)
         _move_pointer(actor=actor, product=product, details=details, to=version, reason=reason or "",
                       is_rollback=False, via=via)
@@ -236,7 +222,7 @@ def version_rollback(*, actor, product: Product, reason: str = "") -> ModelVersi
                 "There is no previous current version to roll back to; make a version current instead.",
                 code="no_previous_version",
             )
-        _refuse_yanked(target)
+        rules.refuse(rules.version_current_refusal(target))
         _check_pointer(product, target, None)
         _move_pointer(actor=actor, product=product, details=details, to=target, reason=reason or "",
                       is_rollback=True, via={})
@@ -267,20 +253,8 @@ def version_release(*, actor, product: Product, version: ModelVersion, change_re
         version = ModelVersion.objects.select_for_update().filter(pk=version.pk, product=product).first()
         if version is None:
             raise NotFound("No version with this id exists on this record.")
-        if version.is_released:
-            raise Conflict(f"Version {version.label} is already released.", code="version_released")
-        files = list(signed_artifacts(version))
-        if not files:
-            raise Conflict(
-                f"Version {version.label} has no uploaded artifact; upload at least one file to it before releasing "
-                "(external references are not signed).", code="version_empty",
-            )
-        unsafe = [a.file_name for a in files if a.safety == Safety.UNSAFE]
-        if unsafe:
-            raise Conflict(
-                f"Version {version.label} has artifacts judged unsafe ({', '.join(unsafe)}); delete them before "
-                "releasing.", code="artifact_unsafe", details={"files": unsafe},
-            )
+        files = [] if version.is_released else list(signed_artifacts(version))
+        rules.refuse(rules.version_release_refusal(version, files))
         policy.check_release(product, version=version, artifacts=_files(version), change_request=change_request)
         name = signing.folder_name(product.slug, version.label)
         bundle, key_id = signing.sign(name, [signing.Resource(a.file_name, a.sha256) for a in files])

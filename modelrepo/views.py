@@ -25,6 +25,7 @@ from catalog.views_products import lineage_tab_context
 from catalog import access, audit
 from catalog import selectors as catalog_selectors
 from catalog import views_collab
+from modelrepo import rules
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
 from modelrepo import selectors, services
@@ -315,6 +316,7 @@ def versions_tab(request, product) -> dict:
     page.object_list = list(page.object_list)
     for version in page.object_list:
         version.metric_rows = display_rows(version.metrics)
+        version.can_make_current = version.pk != current_id and rules.version_current_refusal(version) is None
     history = list(selectors.version_history(product=product)[:HISTORY_ROWS + 1])
     last = history[0] if history else None
     can_roll_back = bool(last and last.from_version_id and last.from_version_id != current_id)
@@ -363,8 +365,8 @@ def artifacts_tab(request, product, can_edit: bool) -> dict:
         artifact.format_rows = format_summary(artifact.format_details)
         artifact.flagged_imports = flagged_imports(artifact)
         # The services refuse these; the buttons are hidden so nobody is offered a refusal.
-        artifact.can_make_current = not artifact.is_current and artifact.safety != Safety.UNSAFE
-        artifact.can_delete = not (artifact.version_id and artifact.version.is_released)
+        artifact.can_make_current = not artifact.is_current and rules.artifact_current_refusal(artifact) is None
+        artifact.can_delete = rules.artifact_delete_refusal(artifact) is None
         # An external reference downloads as a redirect only when it is http(s).
         artifact.downloadable = not artifact.external_uri or artifact.external_uri.lower().startswith(("https:", "http:"))
     context = {"page_obj": page, "sessions": open_upload_sessions(request.user, product)}

@@ -17,11 +17,11 @@ def inbox(request):
         return {}
     from django.utils.functional import SimpleLazyObject
 
-    from governance import requests
+    from governance import access_requests, change_requests
 
     def count():
-        to_review = requests.change_requests_to_review(user=user).order_by().values_list("pk")
-        to_decide = requests.access_requests_to_decide(user=user).order_by().values_list("pk")
+        to_review = change_requests.change_requests_to_review(user=user).order_by().values_list("pk")
+        to_decide = access_requests.access_requests_to_decide(user=user).order_by().values_list("pk")
         return to_review.union(to_decide, all=True).count()
 
     return {"nav_inbox_count": SimpleLazyObject(count)}

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from catalog import access
-from governance import requests
+from governance import access_requests
 from catalog.models import AccessLevel, AccessRequest
 
 
@@ -23,7 +23,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         if access_request.product_id is None:
             return None
-        if access.can(user, access.VIEW, access_request.product) or requests.can_decide_access(user, access_request):
+        if access.can(user, access.VIEW, access_request.product) or access_requests.can_decide_access(user, access_request):
             return access_request.product.name
         return None
 

@@ -1,4 +1,4 @@
-"""API of access requests: thin views over governance.requests. Asking for a product answers
+"""API of access requests: thin views over governance.access_requests. Asking for a product answers
 202 with the same body whether or not the product exists."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -6,7 +6,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from catalog.models import Space
-from governance import requests
+from governance import access_requests
 from governance.api.access_serializers import (
     AccessDecisionSerializer,
     AccessRequestAcceptedSerializer,
@@ -38,9 +38,9 @@ class AccessRequestListView(generics.GenericAPIView):
     def get(self, request):
         role = request.query_params.get("role", "")
         if role == "to_decide":
-            qs = requests.access_requests_to_decide(user=request.user)
+            qs = access_requests.access_requests_to_decide(user=request.user)
         else:
-            qs = requests.access_request_list(user=request.user)
+            qs = access_requests.access_request_list(user=request.user)
             if role == "mine":
                 qs = qs.filter(requester=request.user)
         if request.query_params.get("status"):
@@ -62,14 +62,14 @@ class AccessRequestListView(generics.GenericAPIView):
         data = body.validated_data
         if data.get("product_id"):
             try:
-                requests.access_request_create(actor=request.user, product_id=data["product_id"], level=data["level"],
+                access_requests.access_request_create(actor=request.user, product_id=data["product_id"], level=data["level"],
                                                justification=data["justification"])
             except (NotFound, Conflict) as exc:
                 if not (isinstance(exc, NotFound) or exc.code == "duplicate"):
                     raise
             return Response({"message": PRODUCT_REQUEST_SENT}, status=status.HTTP_202_ACCEPTED)
         space = Space.objects.filter(slug=data["space"]).first()
-        access_request = requests.access_request_create(actor=request.user, space=space, level=data["level"],
+        access_request = access_requests.access_request_create(actor=request.user, space=space, level=data["level"],
                                                         justification=data["justification"])
         return Response(AccessRequestSerializer(access_request, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -84,7 +84,7 @@ class AccessRequestDetailView(generics.GenericAPIView):
     @extend_schema(tags=["access requests"], summary="One access request (the requester's or a decider's)",
                    parameters=[_AR_ID], responses=responses({200: AccessRequestSerializer}, 404))
     def get(self, request, access_request_id):
-        access_request = requests.visible_access_request(user=request.user, access_request_id=access_request_id)
+        access_request = access_requests.visible_access_request(user=request.user, access_request_id=access_request_id)
         return Response(self.get_serializer(access_request).data)
 
 
@@ -99,7 +99,7 @@ def _action_view(name, summary, description, service, with_notes=True):
                        request=AccessDecisionSerializer if with_notes else None,
                        responses=responses({200: AccessRequestSerializer}, 400, 403, 404, 409))
         def post(self, request, access_request_id):
-            access_request = requests.visible_access_request(user=request.user, access_request_id=access_request_id)
+            access_request = access_requests.visible_access_request(user=request.user, access_request_id=access_request_id)
             kwargs = {}
             if with_notes:
                 body = AccessDecisionSerializer(data=request.data)
@@ -116,13 +116,13 @@ _DECIDERS = "The product's owners and stewards, or a space admin; never the requ
 AccessRequestGrantView = _action_view(
     "AccessRequestGrantView", "Grant an access request",
     f"{_DECIDERS} The access takes effect at once. 409 `invalid_state` unless it is requested.",
-    requests.access_request_grant)
+    access_requests.access_request_grant)
 AccessRequestRejectView = _action_view(
     "AccessRequestRejectView", "Reject an access request", f"{_DECIDERS} Notes are required.",
-    requests.access_request_reject)
+    access_requests.access_request_reject)
 AccessRequestRevokeView = _action_view(
     "AccessRequestRevokeView", "Revoke a granted access request", f"{_DECIDERS} The access ends at once.",
-    requests.access_request_revoke)
+    access_requests.access_request_revoke)
 AccessRequestCancelView = _action_view(
     "AccessRequestCancelView", "Cancel my access request", "The requester, while it is requested.",
-    requests.access_request_cancel, with_notes=False)
+    access_requests.access_request_cancel, with_notes=False)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from governance import requests
+from governance import change_requests
 from governance.models import ChangeRequest, ChangeReview, ReviewDecision
 
 
@@ -47,10 +47,10 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_changes(self, change_request) -> DescribedChangeSerializer(many=True):
-        return DescribedChangeSerializer(requests.describe_changes(change_request), many=True).data
+        return DescribedChangeSerializer(change_requests.describe_changes(change_request), many=True).data
 
     def get_reviewer_groups(self, change_request) -> ReviewerGroupSerializer(many=True):
-        return ReviewerGroupSerializer(requests.group_state(change_request), many=True).data
+        return ReviewerGroupSerializer(change_requests.group_state(change_request), many=True).data
 
 
 class ChangeRequestCreateSerializer(serializers.Serializer):

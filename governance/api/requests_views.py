@@ -1,12 +1,12 @@
 """API of change requests, access requests, space members and the inbox: thin views over
-governance.requests."""
+governance.change_requests."""
 
 from catalog import selectors as catalog_selectors
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from governance import requests
+from governance import change_requests
 from governance.api.requests_serializers import (
     ChangeRequestCreateSerializer,
     ChangeRequestSerializer,
@@ -33,7 +33,7 @@ class ProductChangeRequestListView(generics.GenericAPIView):
                    parameters=[_PRODUCT_ID], responses=responses({200: ChangeRequestSerializer(many=True)}, 404))
     def get(self, request, product_id):
         product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
-        page = self.paginate_queryset(_prefetched(requests.change_request_list(user=request.user, product=product)))
+        page = self.paginate_queryset(_prefetched(change_requests.change_request_list(user=request.user, product=product)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -47,7 +47,7 @@ class ProductChangeRequestListView(generics.GenericAPIView):
         product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
         body = ChangeRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        change_request = requests.change_request_create(actor=request.user, product=product, **body.validated_data)
+        change_request = change_requests.change_request_create(actor=request.user, product=product, **body.validated_data)
         return Response(ChangeRequestSerializer(change_request).data, status=status.HTTP_201_CREATED)
 
 
@@ -60,7 +60,7 @@ class ChangeRequestDetailView(generics.GenericAPIView):
     @extend_schema(tags=["change requests"], summary="One change request", parameters=[_CR_ID],
                    responses=responses({200: ChangeRequestSerializer}, 404))
     def get(self, request, change_request_id):
-        change_request = requests.visible_change_request(user=request.user, change_request_id=change_request_id)
+        change_request = change_requests.visible_change_request(user=request.user, change_request_id=change_request_id)
         return Response(ChangeRequestSerializer(change_request).data)
 
 
@@ -78,10 +78,10 @@ class ChangeRequestReviewView(generics.GenericAPIView):
         parameters=[_CR_ID], request=ChangeReviewCreateSerializer,
         responses=responses({200: ChangeRequestSerializer}, 400, 403, 404, 409))
     def post(self, request, change_request_id):
-        change_request = requests.visible_change_request(user=request.user, change_request_id=change_request_id)
+        change_request = change_requests.visible_change_request(user=request.user, change_request_id=change_request_id)
         body = ChangeReviewCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        change_request = requests.change_request_review(actor=request.user, change_request=change_request,
+        change_request = change_requests.change_request_review(actor=request.user, change_request=change_request,
                                                         **body.validated_data)
         return Response(ChangeRequestSerializer(change_request).data)
 
@@ -96,7 +96,7 @@ def _action_view(name, summary, description, service):
         @extend_schema(tags=["change requests"], summary=summary, description=description, parameters=[_CR_ID],
                        request=None, responses=responses({200: ChangeRequestSerializer}, 403, 404, 409))
         def post(self, request, change_request_id):
-            change_request = requests.visible_change_request(user=request.user, change_request_id=change_request_id)
+            change_request = change_requests.visible_change_request(user=request.user, change_request_id=change_request_id)
             change_request = service(actor=request.user, change_request=change_request)
             return Response(ChangeRequestSerializer(change_request).data)
 
@@ -111,10 +111,10 @@ ChangeRequestApplyView = _action_view(
     "otherwise the request becomes `stale`, nothing changes and the answer is 409 `stale`. Releases and pointer "
     "moves go through the same code as the direct actions (history, audit, signing); a refusal there (a version "
     "yanked since, pickle-based files the space now forbids) answers its 409 and leaves the request approved.",
-    requests.change_request_apply)
+    change_requests.change_request_apply)
 ChangeRequestCancelView = _action_view(
     "ChangeRequestCancelView", "Cancel a change request", "The requester, while it is a draft, pending or approved.",
-    requests.change_request_cancel)
+    change_requests.change_request_cancel)
 ChangeRequestSubmitView = _action_view(
     "ChangeRequestSubmitView", "Submit a draft change request for review", "The requester only.",
-    requests.change_request_submit)
+    change_requests.change_request_submit)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from catalog.api.serializers import StrictFieldsMixin, choice_error
+from modelrepo import rules
 from modelrepo.artifacts import MAX_URI_LENGTH, REFERENCE_SCHEMES
 from modelrepo.choices import ArtifactKind, VersionKind, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelVersion
@@ -13,6 +14,16 @@ from modelrepo.models import Artifact, CurrentVersionChange, ModelVersion
 
 def _username(user) -> str | None:
     return user.get_username() if user is not None else None
+
+
+class Sha256Field(serializers.CharField):
+    """A SHA-256 in any case, answered in its stored form (``modelrepo.rules``)."""
+
+    def to_internal_value(self, data):
+        value = rules.normalise_sha256(super().to_internal_value(data))
+        if value is None:
+            raise serializers.ValidationError(rules.SHA256_MESSAGE)
+        return value
 
 
 # --- Versions ----------------------------------------------------------------------------
@@ -153,8 +164,7 @@ class ArtifactReferenceSerializer(StrictFieldsMixin, serializers.Serializer):
     uri = serializers.CharField(max_length=MAX_URI_LENGTH,
                                 help_text="Absolute URI; scheme one of: " + ", ".join(REFERENCE_SCHEMES) + ".")
     size_bytes = serializers.IntegerField(min_value=1)
-    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={
-        "invalid": "Give the SHA-256 of the file as 64 hexadecimal characters."})
+    sha256 = Sha256Field()
     kind = serializers.ChoiceField(choices=ArtifactKind.choices, required=False, default=ArtifactKind.OTHER,
                                    error_messages={"invalid_choice": choice_error(ArtifactKind.values)})
     content_type = serializers.CharField(max_length=255, required=False, default="application/octet-stream")

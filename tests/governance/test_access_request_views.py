@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from governance import requests as ar
+from governance import access_requests as ar
 from catalog.choices import ProductRoleName
 from catalog.models import AccessRequest, AuditEvent, ProductRole
 

@@ -7,7 +7,7 @@ import pytest
 
 from catalog.models import SpaceMembership
 from catalog import access
-from governance import requests as ar
+from governance import access_requests as ar
 from catalog.choices import ProductRoleName
 from catalog.models import AuditEvent, ProductRole
 from common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from governance import requests as cr
+from governance import change_requests as cr
 from catalog.choices import ProductRoleName
 from catalog.models import AuditEvent, ProductRole
 from governance.models import ChangeRequest

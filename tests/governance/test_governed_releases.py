@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from catalog.models import default_change_policy
 from modelrepo import policy
-from governance import requests as cr
+from governance import change_requests as cr
 from catalog.models import AuditEvent
 from modelrepo.policy import ChangeRequestRequired, PickleForbidden
 from modelrepo import artifacts as artifact_services

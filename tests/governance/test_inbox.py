@@ -4,7 +4,7 @@ the count in the navigation bar."""
 import pytest
 from django.test import RequestFactory
 
-from governance import requests
+from governance import access_requests, change_requests
 from catalog.choices import ProductRoleName
 from catalog.models import ProductRole
 from qarion.context_processors import inbox as inbox_context
@@ -15,12 +15,12 @@ INBOX = "/inbox/"
 
 
 def open_change_request(world, actor=None):
-    return requests.change_request_create(actor=actor or world.editor, product=world.record, title="Raise the risk",
+    return change_requests.change_request_create(actor=actor or world.editor, product=world.record, title="Raise the risk",
                                           justification="New use case.", changes={"risk_classification": "high"})
 
 
 def ask_access(world, actor=None):
-    return requests.access_request_create(actor=actor or world.org_member, product_id=world.record.pk, level="view",
+    return access_requests.access_request_create(actor=actor or world.org_member, product_id=world.record.pk, level="view",
                                           justification="I audit this model.")
 
 
@@ -41,7 +41,7 @@ def test_the_inbox_lists_what_waits_for_me(client_as, world):
 def test_the_inbox_lists_my_own_requests_and_their_states(client_as, world):
     change_request = open_change_request(world)
     access_request = ask_access(world)
-    requests.access_request_reject(actor=world.space_admin, access_request=access_request, notes="Not now.")
+    access_requests.access_request_reject(actor=world.space_admin, access_request=access_request, notes="Not now.")
     editor_page = client_as("editor").get(INBOX).content.decode()
     assert change_request.title in editor_page and "Pending" in editor_page
     assert "Nothing to review." in editor_page
@@ -84,7 +84,7 @@ def test_a_decider_is_mailed_when_access_is_asked_and_the_requester_when_decided
         access_request = ask_access(world)
     assert [m.to for m in mailoutbox] == [["space_admin@example.com"]]
     with django_capture_on_commit_callbacks(execute=True):
-        requests.access_request_grant(actor=world.space_admin, access_request=access_request)
+        access_requests.access_request_grant(actor=world.space_admin, access_request=access_request)
     assert mailoutbox[-1].to == ["org_member@example.com"] and "granted" in mailoutbox[-1].subject
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog import lineage, products
-from governance import requests as change_requests
+from governance import change_requests
 from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview
 from modelrepo import signing, training
 from modelrepo import versions as version_services
