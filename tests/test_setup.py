@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-PROJECT_PACKAGES = ("qarion", "catalog", "modelrepo", "uploads", "governance")
+PROJECT_PACKAGES = ("qarion", "common", "catalog", "modelrepo", "uploads", "governance", "demo")
 ENV_HELPER_CALL = re.compile(r"\benv_(str|bool|int|list|path|secret)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
 OS_ENVIRON_READ = re.compile(r"os\.(?:environ\.get|getenv)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']|os\.environ\[\s*[\"']([A-Z][A-Z0-9_]*)[\"']\s*\]")
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
