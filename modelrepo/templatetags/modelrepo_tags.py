@@ -1,5 +1,5 @@
-"""Presentation helpers for model records: badges, sortable headers, filter checkboxes and
-the overview's field groups."""
+"""Presentation helpers for model records: badges, sortable headers, filter checkboxes, the
+overview's field groups and the record's tab bar."""
 
 import json
 
@@ -10,6 +10,7 @@ from catalog.models import Product
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 from modelrepo.forms import CATALOG_GROUP, field_label
 from modelrepo.models import FIELD_GROUPS, ModelDetails
+from modelrepo.tabs import RECORD_TABS
 
 register = template.Library()
 
@@ -139,3 +140,9 @@ def record_groups(product, details):
 @register.filter
 def pretty_json(value):
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@register.inclusion_tag("modelrepo/includes/record_tabs.html")
+def record_tab_bar(product, active):
+    """The tab bar of a record's page, ``active`` (a tab key) marked as the current page."""
+    return {"tabs": [(tab, tab.url(product), tab.key == active) for tab in RECORD_TABS]}
