@@ -1,6 +1,6 @@
 """Layout pieces every page shares, so their markup lives in one template each: a data table
-(frame, caption, header, rows, pagination, what to show when there are no rows) and the
-empty state of a list.
+(frame, caption, header, rows, pagination, what to show when there are no rows), the empty
+state of a list, and a titled card section.
 
     {% datatable page_obj.object_list class="activity-table" paginate=True %}
       {% caption %}Activity of {{ product.name }}, newest first
@@ -20,6 +20,7 @@ register = template.Library()
 
 TABLE_TEMPLATE = "includes/table.html"
 EMPTY_STATE_TEMPLATE = "includes/empty_state.html"
+CARD_TEMPLATE = "includes/card.html"
 
 
 def _render(context, name: str, **values) -> str:
@@ -96,15 +97,18 @@ def datatable(parser, token):
     return DataTableNode(items, options, caption, head, row_names, row, empty)
 
 
-class EmptyStateNode(template.Node):
-    def __init__(self, title, options, text, actions):
-        self.title, self.options, self.text, self.actions = title, options, text, actions
+class PieceNode(template.Node):
+    """A titled piece of a page, drawn by its template around the markup between its tags."""
+
+    def __init__(self, name, template_name, title, options, defaults=None, **sections):
+        self.name, self.template_name, self.title, self.options = name, template_name, title, options
+        self.defaults, self.sections = defaults or {}, sections
 
     def render(self, context):
-        values = {name: value.resolve(context) for name, value in self.options.items()}
-        return _render(context, EMPTY_STATE_TEMPLATE, empty={
-            "title": self.title.resolve(context), "text": _stripped(self.text, context),
-            "actions": _stripped(self.actions, context), **values})
+        values = {**self.defaults, "title": self.title.resolve(context)}
+        values.update((name, value.resolve(context)) for name, value in self.options.items())
+        values.update((name, _stripped(nodelist, context)) for name, nodelist in self.sections.items())
+        return _render(context, self.template_name, **{self.name: values})
 
 
 @register.tag
@@ -115,4 +119,15 @@ def empty_state(parser, token):
     title, options = _arguments(parser, token, "a title")
     text = parser.parse(("actions", "endempty_state"))
     actions = _optional_section(parser, "actions", "endempty_state")
-    return EmptyStateNode(title, options, text, actions)
+    return PieceNode("empty", EMPTY_STATE_TEMPLATE, title, options, {"spacing": "py-5"}, text=text, actions=actions)
+
+
+@register.tag
+def card(parser, token):
+    """``{% card "Title" id="heading-id" [class=…] [count=n] [spacing="mt-4"] [anchor=…] %}body
+    {% endcard %}``: a section in a card under a small heading (``id`` names the heading, which
+    labels the section; ``count`` follows the title; ``anchor`` is the section's own id)."""
+    title, options = _arguments(parser, token, "a title")
+    body = parser.parse(("endcard",))
+    parser.delete_first_token()
+    return PieceNode("card", CARD_TEMPLATE, title, options, {"spacing": "mb-4"}, body=body)
