@@ -37,6 +37,8 @@ LABELS = {
     "lifecycle_stage": dict(LifecycleStage.choices),
 }
 SUMMARY_BADGES = {"deployment_status": DEPLOYMENT_BADGES, "risk_classification": RISK_BADGES}
+SUMMARY_COLUMNS = (("By family", "model_family"), ("By deployment status", "deployment_status"),
+                   ("By risk", "risk_classification"))
 # The description leads the overview, above the groups.
 CATALOG_DISPLAY_FIELDS = ("product_type", "slug", "provider", "hosting_location", "criticality", "sensitivity")
 URL_SCHEMES = ("http://", "https://")
@@ -68,7 +70,6 @@ def choice_label(code, field):
     return LABELS.get(field, {}).get(code, code)
 
 
-@register.simple_tag
 def summary_items(summary, field):
     """[(label, code, count, badge css)] of one summary dimension, largest first."""
     counts = summary.get(field, {})
@@ -76,6 +77,12 @@ def summary_items(summary, field):
     items = [(LABELS[field].get(code, code or "Not set"), code, n, badges.get(code, "text-bg-light"))
              for code, n in counts.items()]
     return sorted(items, key=lambda item: (-item[2], item[0]))
+
+
+@register.simple_tag
+def summary_columns(summary):
+    """[(title, items, badged)]: the summary's dimensions in the order the list pages show them."""
+    return [(title, summary_items(summary, field), field in SUMMARY_BADGES) for title, field in SUMMARY_COLUMNS]
 
 
 @register.inclusion_tag("modelrepo/includes/sort_header.html", takes_context=True)
