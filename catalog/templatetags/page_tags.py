@@ -1,6 +1,6 @@
 """Layout pieces every page shares, so their markup lives in one template each: a data table
 (frame, caption, header, rows, pagination, what to show when there are no rows), the empty
-state of a list, and a titled card section.
+state of a list, a titled card section, and a page's header.
 
     {% datatable page_obj.object_list class="activity-table" paginate=True %}
       {% caption %}Activity of {{ product.name }}, newest first
@@ -21,6 +21,7 @@ register = template.Library()
 TABLE_TEMPLATE = "includes/table.html"
 EMPTY_STATE_TEMPLATE = "includes/empty_state.html"
 CARD_TEMPLATE = "includes/card.html"
+PAGE_HEADER_TEMPLATE = "includes/page_header.html"
 
 
 def _render(context, name: str, **values) -> str:
@@ -131,3 +132,13 @@ def card(parser, token):
     body = parser.parse(("endcard",))
     parser.delete_first_token()
     return PieceNode("card", CARD_TEMPLATE, title, options, {"spacing": "mb-4"}, body=body)
+
+
+@register.tag
+def page_header(parser, token):
+    """``{% page_header "Title" %}a line on what the page is{% actions %}buttons (optional)
+    {% endpage_header %}``: the page's heading, its lead line and its main actions."""
+    title, options = _arguments(parser, token, "a title")
+    text = parser.parse(("actions", "endpage_header"))
+    actions = _optional_section(parser, "actions", "endpage_header")
+    return PieceNode("header", PAGE_HEADER_TEMPLATE, title, options, text=text, actions=actions)
