@@ -29,6 +29,7 @@ from modelrepo import rules
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
 from modelrepo import selectors, services
+from modelrepo import tabs as record_tabs
 from modelrepo import versions as version_services
 from modelrepo.choices import ArtifactKind, Safety, VersionStatus
 from modelrepo.filtersets import ModelRecordFilterSet
@@ -49,7 +50,6 @@ from uploads.choices import ChunkState
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-TABS = ("overview", "versions", "artifacts", "governance", "lineage", "activity")
 HISTORY_ROWS = 25  # newest moves of the current-version pointer shown on the Versions tab
 MAX_SESSIONS = 50  # open upload sessions listed on the Artifacts tab
 UPLOAD_PARALLEL_CHUNKS = 3  # chunks the browser uploader sends at a time
@@ -233,8 +233,9 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
 
     template_name = "modelrepo/model_detail.html"
 
-    def get(self, request, product_id, tab="overview"):
-        if tab not in TABS:
+    def get(self, request, product_id, tab=record_tabs.DEFAULT_TAB):
+        record_tab = record_tabs.record_tab(tab)
+        if record_tab is None:
             raise Http404("No such tab.")
         product = visible_record_or_404(request.user, product_id)
         can_edit = access.can(request.user, access.EDIT, product)
@@ -244,7 +245,7 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
             "space": product.space,
             "organization": product.space.organization,
             "tab": tab,
-            "tabs": TABS,
+            "record_tab": record_tab,
             "can_edit": can_edit,
         }
         if tab == "overview":

@@ -1,15 +1,18 @@
-"""Presentation helpers for model records: badges, sortable headers, filter checkboxes and
-the overview's field groups."""
+"""Presentation helpers for model records: badges, sortable headers, filter checkboxes, the
+overview's field groups, the record's tab bar and the breadcrumb trail of every page."""
 
 import json
+from typing import NamedTuple
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 
-from catalog.models import Product
+from catalog.models import Organization, Product, Space
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 from modelrepo.forms import CATALOG_GROUP, field_label
-from modelrepo.models import FIELD_GROUPS, ModelDetails
+from modelrepo.models import FIELD_GROUPS, ModelDetails, TrainingRun
+from modelrepo.tabs import RECORD_TABS, record_tab
 
 register = template.Library()
 
@@ -34,6 +37,8 @@ LABELS = {
     "lifecycle_stage": dict(LifecycleStage.choices),
 }
 SUMMARY_BADGES = {"deployment_status": DEPLOYMENT_BADGES, "risk_classification": RISK_BADGES}
+SUMMARY_COLUMNS = (("By family", "model_family"), ("By deployment status", "deployment_status"),
+                   ("By risk", "risk_classification"))
 # The description leads the overview, above the groups.
 CATALOG_DISPLAY_FIELDS = ("product_type", "slug", "provider", "hosting_location", "criticality", "sensitivity")
 URL_SCHEMES = ("http://", "https://")
@@ -65,7 +70,6 @@ def choice_label(code, field):
     return LABELS.get(field, {}).get(code, code)
 
 
-@register.simple_tag
 def summary_items(summary, field):
     """[(label, code, count, badge css)] of one summary dimension, largest first."""
     counts = summary.get(field, {})
@@ -73,6 +77,12 @@ def summary_items(summary, field):
     items = [(LABELS[field].get(code, code or "Not set"), code, n, badges.get(code, "text-bg-light"))
              for code, n in counts.items()]
     return sorted(items, key=lambda item: (-item[2], item[0]))
+
+
+@register.simple_tag
+def summary_columns(summary):
+    """[(title, items, badged)]: the summary's dimensions in the order the list pages show them."""
+    return [(title, summary_items(summary, field), field in SUMMARY_BADGES) for title, field in SUMMARY_COLUMNS]
 
 
 @register.inclusion_tag("modelrepo/includes/sort_header.html", takes_context=True)
@@ -139,3 +149,51 @@ def record_groups(product, details):
 @register.filter
 def pretty_json(value):
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@register.inclusion_tag("modelrepo/includes/record_tabs.html")
+def record_tab_bar(product, active):
+    """The tab bar of a record's page, ``active`` (a tab key) marked as the current page."""
+    return {"tabs": [(tab, tab.url(product), tab.key == active) for tab in RECORD_TABS]}
+
+
+class Crumb(NamedTuple):
+    label: str
+    url: str | None = None
+
+
+CRUMB_URLS = (
+    (Organization, "modelrepo:org_model_list", lambda o: {"org_slug": o.slug}),
+    (Space, "modelrepo:space_model_list", lambda s: {"space_slug": s.slug}),
+    (Product, "modelrepo:model_detail", lambda p: {"product_id": p.pk}),
+    (TrainingRun, "training:run_detail", lambda r: {"product_id": r.product_id, "run_id": r.pk}),
+)
+
+
+def _crumb(item) -> Crumb:
+    if isinstance(item, Crumb):
+        return item
+    for model, url_name, kwargs in CRUMB_URLS:
+        if isinstance(item, model):
+            return Crumb(item.name, reverse(url_name, kwargs=kwargs(item)))
+    return Crumb(str(item))
+
+
+@register.inclusion_tag("includes/breadcrumbs.html")
+def breadcrumbs(*trail):
+    """The breadcrumb trail of a page. An organization, space, record or training run links to
+    its page, ``label|link_to:url`` to that address, ``record|tab_link:key`` to a record's tab;
+    text is shown as it is, and text last in the trail names the page itself; nothing (None or
+    an empty string) is left out."""
+    return {"crumbs": [_crumb(item) for item in trail if item not in (None, "")]}
+
+
+@register.filter
+def link_to(label, url):
+    return Crumb(str(label), url)
+
+
+@register.filter
+def tab_link(product, key):
+    tab = record_tab(key)
+    return Crumb(tab.label, tab.url(product))
