@@ -2,6 +2,7 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes
 from rest_framework import serializers
 
@@ -62,9 +63,17 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class QarionAutoSchema(AutoSchema):
-    """Skips read-only fields when describing request bodies. drf-spectacular would describe
-    them and drop them afterwards, leaving unused ``...Request`` components (for instance for
-    a record's read-only repository summary) that client generators turn into dead classes."""
+    """The schema class of every API view (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS). Skips
+    read-only fields when describing request bodies: drf-spectacular would describe them and
+    drop them afterwards, leaving unused ``...Request`` components (for instance for a record's
+    read-only repository summary) that client generators turn into dead classes."""
+
+    def get_description(self):
+        """The method's docstring, else the view class's own: a base view's docstring describes
+        the base (what its subclasses share), not an endpoint."""
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        view_class = type(self.view)
+        return get_doc(method) or (get_doc(view_class) if view_class.__doc__ else "")
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         if direction == "request" and getattr(field, "read_only", False):

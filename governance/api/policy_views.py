@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.lookups import visible_space
+from catalog.api.scopes import visible_space
 from modelrepo import policy
 from governance.api.policy_serializers import SpaceChangePolicySerializer, SpaceChangePolicyUpdateSerializer
 from governance.space_policy import space_change_policy_update

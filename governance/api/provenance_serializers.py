@@ -4,7 +4,7 @@ endpoints already use, so one object looks the same everywhere."""
 
 from rest_framework import serializers
 
-from catalog.api.lineage_serializers import LineageNodeSerializer
+from catalog.api.lineage import LineageNodeSerializer
 from governance.api.requests_serializers import ChangeReviewSerializer, ProposedChangeSerializer
 from modelrepo.api.release_serializers import ArtifactSerializer, CurrentVersionChangeSerializer, VersionSerializer
 from modelrepo.api.training_serializers import (

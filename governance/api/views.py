@@ -8,7 +8,7 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from catalog.api.lookups import member_organization, visible_space
+from catalog.api.scopes import member_organization, visible_space
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import OrganizationMembership, SpaceMembership
 from catalog import access

@@ -5,7 +5,7 @@ enforce the domain rules."""
 from django.urls import reverse
 from rest_framework import serializers
 
-from catalog.api.serializers import StrictFieldsMixin, choice_error
+from common.api.serializers import StrictFieldsMixin, choice_error
 from modelrepo import rules
 from modelrepo.artifacts import MAX_URI_LENGTH, REFERENCE_SCHEMES
 from modelrepo.choices import ArtifactKind, VersionKind, VersionStatus

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import ChoiceField
 
-from catalog.api.serializers import StrictFieldsMixin, choice_error
+from common.api.serializers import StrictFieldsMixin, choice_error
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product
 from modelrepo import selectors

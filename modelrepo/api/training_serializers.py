@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.api.serializers import StrictFieldsMixin
+from common.api.serializers import StrictFieldsMixin
 from modelrepo import training
 
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from catalog.api.lookups import member_organization, visible_space
+from catalog.api.scopes import member_organization, visible_space
 from catalog.models import Product
 from catalog import access
 from modelrepo import selectors, services

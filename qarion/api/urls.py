@@ -9,10 +9,6 @@ urlpatterns = [
     path("", include("governance.api.urls")),
     path("", include("governance.api.requests_urls")),
     path("", include("governance.api.access_urls")),
-    path("", include("catalog.api.members_urls")),
     path("", include("governance.api.quality_urls")),
     path("", include("governance.api.policy_urls")),
-    path("", include("catalog.api.collab_urls")),
-    path("", include("catalog.api.lineage_urls")),
-    path("", include("catalog.api.products_urls")),
 ]
