@@ -87,7 +87,7 @@ def _training_run(user, product: Product, version: ModelVersion) -> dict | None:
         "code_repository": run.code_repository, "code_commit": run.code_commit,
         "dataset_products": datasets, "dataset_uris": list(run.dataset_uris or []),
         "url": reverse("training:run_detail", kwargs=ids),
-        "api_url": reverse("training-api:training_run", kwargs=ids),
+        "api_url": reverse("modelrepo-api:training_run", kwargs=ids),
     }
 
 
@@ -221,13 +221,13 @@ def _signature(product: Product, version: ModelVersion, artifacts: list) -> dict
     result = {
         "signed": bool(version.signature), "key_id": version.signature_key_id or None, "signed_at": version.signed_at,
         "key_is_current": False, "key_is_trusted": False, "url": None,
-        "public_key_url": reverse("modelrepo-release-api:signing_public_key"), "integrity": integrity,
+        "public_key_url": reverse("modelrepo-api:signing_public_key"), "integrity": integrity,
     }
     if version.signature:
         result.update(
             key_is_current=version.signature_key_id == signing.current_key_id(),
             key_is_trusted=version.signature_key_id in signing.trusted_public_keys(),
-            url=reverse("modelrepo-release-api:version_signature",
+            url=reverse("modelrepo-api:version_signature",
                         kwargs={"product_id": product.pk, "version_id": version.pk}),
         )
     return result
@@ -259,7 +259,7 @@ def _comparison(product: Product, previous: ModelVersion | None, version: ModelV
     query = f"?a={previous.pk}&b={version.pk}"
     return {
         "url": reverse("training:version_compare", kwargs={"product_id": product.pk}) + query,
-        "api_url": reverse("training-api:version_compare", kwargs={"product_id": product.pk}) + query,
+        "api_url": reverse("modelrepo-api:version_compare", kwargs={"product_id": product.pk}) + query,
         "changed_fields": [row["label"] for row in full["metadata"]
                            if row["changed"] and row["field"] not in ALWAYS_DIFFERENT],
         "metric_count": len(full["metrics"]),

@@ -377,7 +377,7 @@ def artifacts_tab(request, product, can_edit: bool) -> dict:
         context["artifact_kinds"] = ArtifactKind.choices
         context["uploader_config"] = {
             "uploadsUrl": reverse("uploads-api:session-list", kwargs={"product_id": product.pk}),
-            "artifactsUrl": reverse("modelrepo-release-api:artifacts", kwargs={"product_id": product.pk}),
+            "artifactsUrl": reverse("modelrepo-api:artifacts", kwargs={"product_id": product.pk}),
             "csrfToken": get_token(request),
             "parallel": UPLOAD_PARALLEL_CHUNKS,
         }

@@ -6,13 +6,10 @@ from rest_framework import serializers
 
 from catalog.api.lineage import LineageNodeSerializer
 from governance.api.requests_serializers import ChangeReviewSerializer, ProposedChangeSerializer
-from modelrepo.api.release_serializers import ArtifactSerializer, CurrentVersionChangeSerializer, VersionSerializer
-from modelrepo.api.training_serializers import (
-    ArtifactCountsSerializer,
-    DatasetProductSerializer,
-    RunSideSerializer,
-    VersionReferenceSerializer,
-)
+from modelrepo.api.artifacts import ArtifactSerializer
+from modelrepo.api.compare import ArtifactCountsSerializer, RunSideSerializer
+from modelrepo.api.training import DatasetProductSerializer, VersionReferenceSerializer
+from modelrepo.api.versions import CurrentVersionChangeSerializer, VersionSerializer
 from governance.provenance import APPROVAL_LABELS
 
 

@@ -3,8 +3,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("modelrepo.api.urls")),
-    path("", include("modelrepo.api.training_urls")),
-    path("", include("modelrepo.api.release_urls")),
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
     path("", include("governance.api.requests_urls")),

@@ -140,7 +140,7 @@ def test_a_released_version_says_who_released_it_when_and_with_which_key(world, 
     assert "Released by space_admin on" in page and when in page
     assert trained.signature_key_id == signing.current_key_id()
     assert trained.signature_key_id in page and "the current release signing key" in page
-    signature = reverse("modelrepo-release-api:version_signature",
+    signature = reverse("modelrepo-api:version_signature",
                         kwargs={"product_id": world.record.pk, "version_id": trained.pk})
     assert signature in page and "verify-form" in page
     body = api_as("viewer", "read").get(api_url(trained)).json()
@@ -149,7 +149,7 @@ def test_a_released_version_says_who_released_it_when_and_with_which_key(world, 
     assert body["signature"] | {"integrity": None} == {
         "signed": True, "key_id": signing.current_key_id(), "signed_at": body["signature"]["signed_at"],
         "key_is_current": True, "key_is_trusted": True, "url": signature, "integrity": None,
-        "public_key_url": reverse("modelrepo-release-api:signing_public_key"),
+        "public_key_url": reverse("modelrepo-api:signing_public_key"),
     }
     assert body["signature"]["integrity"]["file_count"] == 1 and body["signature"]["integrity"]["verified"] == 1
     assert [a["file_name"] for a in body["artifacts"]] == ["model.safetensors"]

@@ -80,8 +80,8 @@ def test_an_editor_releases_a_version_and_the_tab_offers_its_signature_and_archi
     assert draft.is_released and draft.released_by == world.editor and draft.signature
     text = client.get(tab_url(world.record, "versions")).content.decode()
     api = {"product_id": world.record.pk, "version_id": draft.pk}
-    assert reverse("modelrepo-release-api:version_signature", kwargs=api) in text
-    assert reverse("modelrepo-release-api:version_archive", kwargs=api) in text
+    assert reverse("modelrepo-api:version_signature", kwargs=api) in text
+    assert reverse("modelrepo-api:version_archive", kwargs=api) in text
     assert "Released" in text and "by editor" in text
     assert version_url(draft, "version_release") not in text  # released once only
     assert version_url(draft, "version_deprecate") in text and version_url(draft, "version_yank") in text
@@ -90,11 +90,11 @@ def test_an_editor_releases_a_version_and_the_tab_offers_its_signature_and_archi
 def test_the_signature_and_archive_links_work_with_the_browser_session(world, client_as, released):
     client = client_as("viewer")
     api = {"product_id": world.record.pk, "version_id": released.pk}
-    signature = client.get(reverse("modelrepo-release-api:version_signature", kwargs=api))
+    signature = client.get(reverse("modelrepo-api:version_signature", kwargs=api))
     assert signature.status_code == 200
     body = b"".join(signature.streaming_content) if signature.streaming else signature.content
     assert body.decode() == released.signature
-    archive = client.get(reverse("modelrepo-release-api:version_archive", kwargs=api))
+    archive = client.get(reverse("modelrepo-api:version_archive", kwargs=api))
     assert archive.status_code == 200 and archive["Content-Type"] == "application/x-tar"
 
 
@@ -129,7 +129,7 @@ def test_a_version_with_an_unsafe_artifact_is_not_released(world, client_as, dra
 def test_the_versions_tab_shows_the_signing_key_fingerprint_and_public_key_link(world, client_as, draft):
     text = client_as("viewer").get(tab_url(world.record, "versions")).content.decode()
     assert signing.current_key_id() in text
-    assert reverse("modelrepo-release-api:signing_public_key") in text
+    assert reverse("modelrepo-api:signing_public_key") in text
 
 
 # --- Deprecate and yank -----------------------------------------------------------------

@@ -440,14 +440,14 @@ def test_the_artifacts_tab_lists_every_field_of_an_artifact(world, client_as, st
     assert "3.3\xa0MB" in row  # human-readable size
     assert "safetensors" in row and "291" in row and "8,030,261,248" in row and "BF16, F32" in row
     assert "Verified" in row and "Safe" in row and "editor" in row and "Current" in row
-    download = reverse("modelrepo-release-api:artifact_download",
+    download = reverse("modelrepo-api:artifact_download",
                        kwargs={"product_id": world.record.pk, "artifact_id": artifact.pk})
     assert f'href="{download}"' in row
     assert 'is-current' in body.split(f'id="artifact-{artifact.pk}"')[0].rsplit("<tr", 1)[1]
 
 
 def test_the_download_link_works_with_the_browser_session(world, client_as, artifact):
-    download = reverse("modelrepo-release-api:artifact_download",
+    download = reverse("modelrepo-api:artifact_download",
                        kwargs={"product_id": world.record.pk, "artifact_id": artifact.pk})
     response = client_as("viewer").get(download)
     assert response.status_code == 200

@@ -1,17 +1,17 @@
-"""Shapes of training runs and version comparisons in the API. Serializers check shape only;
-modelrepo.training enforces the domain rules (visibility of dataset products, URI form,
-ended ≥ started, unique names)."""
+"""API of a record's training runs: thin views, guard clauses first. Serializers check shape
+only; modelrepo.training enforces the domain rules (visibility of dataset products, URI form,
+ended ≥ started, unique names) and checks ``edit`` on writes (view-only answers 403)."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from common.api.serializers import StrictFieldsMixin
+from common.api.schema import responses, uuid_path_parameter
+from common.api.serializers import StrictFieldsMixin, username
 from modelrepo import training
-
-
-def _username(user) -> str | None:
-    return user.get_username() if user is not None else None
+from modelrepo.api.records import PRODUCT_ID, RecordView
+from modelrepo.models import TrainingRun
 
 
 class DatasetProductSerializer(serializers.Serializer):
@@ -26,6 +26,14 @@ class DatasetProductSerializer(serializers.Serializer):
 class VersionReferenceSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     label = serializers.CharField()
+
+
+class _TrainingRunListSerializer(serializers.ListSerializer):
+    """A page of runs looks up the catalog products of all its runs at once, not run by run."""
+
+    def to_representation(self, runs):
+        self.context["dataset_products"] = training.dataset_products_of(runs, self.context["request"].user)
+        return super().to_representation(runs)
 
 
 class TrainingRunSerializer(serializers.Serializer):
@@ -50,6 +58,9 @@ class TrainingRunSerializer(serializers.Serializer):
     created_by = serializers.SerializerMethodField(help_text="Username of who recorded it.")
     created_at = serializers.DateTimeField(read_only=True)
 
+    class Meta:
+        list_serializer_class = _TrainingRunListSerializer
+
     def get_duration_seconds(self, run) -> float | None:
         if run.started_at and run.ended_at:
             return (run.ended_at - run.started_at).total_seconds()
@@ -65,7 +76,7 @@ class TrainingRunSerializer(serializers.Serializer):
         return [{"id": v.pk, "label": v.label} for v in sorted(run.versions.all(), key=lambda v: (v.created_at, v.pk))]
 
     def get_created_by(self, run) -> str | None:
-        return _username(run.created_by)
+        return username(run.created_by)
 
 
 @extend_schema_field(OpenApiTypes.UUID)
@@ -121,83 +132,81 @@ class TrainingRunWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         return self._object(value, training._EXAMPLES["environment"])
 
 
-# --- Comparison --------------------------------------------------------------------------
 
-class ComparedVersionSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    label = serializers.CharField()
-
-
-class MetadataRowSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    label = serializers.CharField()
-    a = serializers.JSONField(allow_null=True)
-    b = serializers.JSONField(allow_null=True)
-    changed = serializers.BooleanField()
+_RUN_ID = uuid_path_parameter("run_id", "The training run's id.")
+_RUNS = ["training runs"]
+_WRITE_RULES = (
+    "`name` is required on create and unique in the record; `ended_at` must be at or after `started_at`; "
+    "`hyperparameters`, `metrics` and `environment` are JSON objects; `dataset_uris` holds up to 100 absolute URIs "
+    "with a scheme, each at most 2000 characters (recorded, never fetched); `code_commit` is 7 to 64 hex "
+    "characters; `dataset_product_ids` name catalog products you can view (a missing product and one you cannot "
+    "view get the same 400). Every invalid field is named in `details`."
+)
 
 
-class ValueDiffSerializer(serializers.Serializer):
-    """One key of a metrics or hyperparameters object in both versions. For two numbers,
-    ``delta`` is b − a and ``relative_change`` is delta / |a| (null when a is 0); otherwise
-    both are null and ``changed`` says whether the values differ."""
+class _TrainingRunView(RecordView):
+    serializer_class = TrainingRunSerializer
+    queryset = TrainingRun.objects.none()  # the schema's model; requests use modelrepo.training
 
-    name = serializers.CharField()
-    a = serializers.JSONField(allow_null=True, help_text="Null when absent (see a_present).")
-    b = serializers.JSONField(allow_null=True)
-    a_present = serializers.BooleanField()
-    b_present = serializers.BooleanField()
-    numeric = serializers.BooleanField()
-    delta = serializers.FloatField(allow_null=True)
-    relative_change = serializers.FloatField(allow_null=True, help_text="A fraction: 0.0625 is +6.25 %.")
-    changed = serializers.BooleanField()
+    def answer_run(self, product, run_id, **kwargs):
+        return self.answer(training.training_run_get(product=product, run_id=run_id), **kwargs)
 
 
-class ArtifactSideSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    sha256 = serializers.CharField()
-    size_bytes = serializers.IntegerField()
-    kind = serializers.CharField()
-    detected_format = serializers.CharField()
+class TrainingRunListView(_TrainingRunView):
+    @extend_schema(
+        tags=_RUNS, summary="List a record's training runs (newest first)",
+        description="Linked catalog products you cannot view appear as `{\"id\": null, \"name\": null, "
+        "\"redacted\": true}`.",
+        parameters=[PRODUCT_ID], responses=responses({200: TrainingRunSerializer(many=True)}, 404),
+    )
+    def get(self, request, product_id):
+        return self.answer_page(training.training_run_list(product=self.record()))
+
+    @extend_schema(
+        tags=_RUNS, summary="Record a training run", description=_WRITE_RULES,
+        parameters=[PRODUCT_ID], request=TrainingRunWriteSerializer,
+        responses=responses({201: TrainingRunSerializer}, 400, 403, 404),
+    )
+    def post(self, request, product_id):
+        product = self.editable_record()
+        data = self.valid_body(TrainingRunWriteSerializer)
+        run = training.training_run_create(actor=request.user, product=product, data=data)
+        location = reverse("modelrepo-api:training_run", kwargs={"product_id": product.pk, "run_id": run.pk})
+        return self.answer_run(product, run.pk, code=201, headers={"Location": location})
 
 
-class ArtifactDiffSerializer(serializers.Serializer):
-    file_name = serializers.CharField()
-    status = serializers.ChoiceField(choices=[(s, s) for s in ("added", "removed", "changed", "unchanged")],
-                                     help_text="`changed` when the sha256 differs.")
-    a = ArtifactSideSerializer(allow_null=True)
-    b = ArtifactSideSerializer(allow_null=True)
-    size_delta = serializers.IntegerField(allow_null=True)
+class TrainingRunDetailView(_TrainingRunView):
+    @extend_schema(
+        tags=_RUNS, summary="One training run", parameters=[PRODUCT_ID, _RUN_ID],
+        responses=responses({200: TrainingRunSerializer}, 404),
+    )
+    def get(self, request, product_id, run_id):
+        return self.answer_run(self.record(), run_id)
 
+    @extend_schema(
+        tags=_RUNS, summary="Update a training run",
+        description="Send any subset of the fields. " + _WRITE_RULES
+        + " `dataset_product_ids` replaces the linked products you can view; links to products you cannot view "
+        "are kept.",
+        parameters=[PRODUCT_ID, _RUN_ID], request=TrainingRunWriteSerializer,
+        responses=responses({200: TrainingRunSerializer}, 400, 403, 404),
+    )
+    def patch(self, request, product_id, run_id):
+        product = self.editable_record()
+        run = training.training_run_get(product=product, run_id=run_id)
+        data = self.valid_body(TrainingRunWriteSerializer, partial=True)
+        training.training_run_update(actor=request.user, product=product, run=run, data=data)
+        return self.answer_run(product, run_id)
 
-class RunSideSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    ended_at = serializers.DateTimeField(allow_null=True)
-    code_repository = serializers.CharField()
-    code_commit = serializers.CharField()
-
-
-class TrainingRunComparisonSerializer(serializers.Serializer):
-    a = RunSideSerializer(allow_null=True)
-    b = RunSideSerializer(allow_null=True)
-    same_run = serializers.BooleanField()
-    hyperparameters = ValueDiffSerializer(many=True)
-    metrics = ValueDiffSerializer(many=True)
-
-
-class ArtifactCountsSerializer(serializers.Serializer):
-    added = serializers.IntegerField()
-    removed = serializers.IntegerField()
-    changed = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
-class VersionComparisonSerializer(serializers.Serializer):
-    a = ComparedVersionSerializer()
-    b = ComparedVersionSerializer()
-    metadata = MetadataRowSerializer(many=True)
-    metrics = ValueDiffSerializer(many=True)
-    artifacts = ArtifactDiffSerializer(many=True)
-    artifact_counts = ArtifactCountsSerializer()
-    training_runs = TrainingRunComparisonSerializer()
+    @extend_schema(
+        tags=_RUNS, summary="Delete a training run",
+        description="Refused with 409 `training_run_in_use` while versions, active artifacts or open uploads "
+        "name the run (`details` gives the counts).",
+        parameters=[PRODUCT_ID, _RUN_ID], request=None,
+        responses=responses({204: None}, 403, 404, 409),
+    )
+    def delete(self, request, product_id, run_id):
+        product = self.editable_record()
+        run = training.training_run_get(product=product, run_id=run_id)
+        training.training_run_delete(actor=request.user, product=product, run=run)
+        return self.no_content()

@@ -1,18 +1,30 @@
-"""The model record as the API shows it: ONE flat object with the product fields and the
+"""API of model records. A record is ONE flat object with the product fields and the
 model-details fields side by side (API.md). The fields are generated from the two models,
 so their types, choices, lengths and validators (URLs, JSON objects, non-negative FLOP)
-match the database and appear in the OpenAPI schema; the services enforce the domain rules."""
+match the database and appear in the OpenAPI schema; the services enforce the domain rules.
+The views are thin, guard clauses first: reads through the selectors, writes through the
+services, filters through the one ModelRecordFilterSet.
 
-from drf_spectacular.utils import extend_schema_field
+RecordView is the base of every view under a record (versions, artifacts, training runs, ...)."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import ChoiceField
 
-from common.api.serializers import StrictFieldsMixin, choice_error
+from catalog import access
+from catalog.api.scopes import OrganizationView, SpaceView, permitted
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product
-from modelrepo import selectors
+from common.api.schema import responses, uuid_path_parameter
+from common.api.serializers import StrictFieldsMixin, choice_error
+from common.api.views import ApiView
+from modelrepo import selectors, services
+from modelrepo.filtersets import ModelRecordFilterSet
 from modelrepo.models import ModelDetails
 from modelrepo.services import DETAIL_FIELDS, PRODUCT_FIELDS
+
+PRODUCT_ID = uuid_path_parameter("product_id", "The record's product id.")
 
 
 class _ProductFieldsSerializer(serializers.ModelSerializer):
@@ -158,9 +170,114 @@ class ModelRecordSerializer(StrictFieldsMixin, serializers.Serializer):
             product.model_details = ModelDetails(product=product)
         return super().to_representation(product)
 
-    def record_data(self) -> tuple[dict, list | None]:
+    @staticmethod
+    def record_data(validated_data) -> tuple[dict, list | None]:
         """The validated input as the services take it: (flat record fields, tag names or None)."""
-        data = dict(self.validated_data)
+        data = dict(validated_data)
         details = data.pop("model_details", {})
         tags = data.pop("tags", None)
         return {**data, **details}, tags
+
+
+class RecordView(ApiView):
+    """A view under ``catalog/products/<product_id>`` of a model record: ``record()`` to read
+    it (404 when the caller cannot view it), ``editable_record()`` to change it (also 403 when
+    they can view but not change it, before the body is read)."""
+
+    def record(self) -> Product:
+        return selectors.model_record_get(user=self.request.user, product_id=self.kwargs["product_id"])
+
+    def editable_record(self) -> Product:
+        return selectors.model_record_get_editable(user=self.request.user, product_id=self.kwargs["product_id"])
+
+
+_LIST_DESCRIPTION = (
+    "Filters take several comma-separated values (`?model_family=genai,foundation_model`). "
+    "`archived` is `false` (default), `true` or `all`; `ordering` takes a field name, `-` for descending "
+    "(`name`, `-updated_at`, ...). An invalid filter value answers 400 naming the parameter."
+)
+_SPACE_FILTER = OpenApiParameter(
+    "space", OpenApiTypes.STR, OpenApiParameter.QUERY,
+    description="Space slugs, comma-separated (organization scope).",
+)
+
+
+class _ModelRecordListView(ApiView):
+    serializer_class = ModelRecordSerializer
+    filterset_class = ModelRecordFilterSet
+    queryset = Product.objects.none()  # the schema's model; requests use the selector
+
+    def answer_records(self, records):
+        page = self.paginate_queryset(self.filter_queryset(records))
+        selectors.attach_summaries(page)  # a bounded number of queries for the whole page
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class SpaceModelRecordListView(SpaceView, _ModelRecordListView):
+    @extend_schema(
+        tags=["model records"],
+        summary="List the model records of a space",
+        description=_LIST_DESCRIPTION,
+        responses=responses({200: ModelRecordSerializer(many=True)}, 400, 404),
+    )
+    def get(self, request, space_slug):
+        return self.answer_records(selectors.model_record_list(user=request.user, space=self.space()))
+
+    @extend_schema(
+        tags=["model records"],
+        summary="Create a model record",
+        description="`name` is required; `product_type` defaults to `ml_model`; `slug` is derived from the name "
+        "when absent. Refused with 400 `product_limit_reached` when the space is at its catalog product limit, "
+        "and 400 `duplicate` when the name (case-insensitive) or slug is taken in the space.",
+        request=ModelRecordSerializer,
+        responses=responses({201: ModelRecordSerializer}, 400, 403, 404),
+    )
+    def post(self, request, space_slug):
+        space = self.space()
+        permitted(request.user, access.CREATE_PRODUCT, space,
+                  f"You can view space {space.slug} but not create records in it; ask a space admin for editor access.")
+        data, tags = ModelRecordSerializer.record_data(self.valid_body(ModelRecordSerializer))
+        product = services.model_record_create(actor=request.user, space=space, data=data, tags=tags)
+        record = selectors.model_record_get(user=request.user, product_id=product.pk)
+        return self.created(record, location=reverse("modelrepo-api:model_record", kwargs={"product_id": product.pk}))
+
+
+class OrganizationModelRecordListView(OrganizationView, _ModelRecordListView):
+    @extend_schema(
+        tags=["model records"],
+        summary="List model records across the organization's spaces you can view",
+        description=_LIST_DESCRIPTION + " Records of spaces you cannot view never appear.",
+        parameters=[_SPACE_FILTER],
+        responses=responses({200: ModelRecordSerializer(many=True)}, 400, 404),
+    )
+    def get(self, request, org_slug):
+        return self.answer_records(selectors.model_record_list(user=request.user, organization=self.organization()))
+
+
+class ModelRecordDetailView(RecordView):
+    serializer_class = ModelRecordSerializer
+
+    @extend_schema(
+        tags=["model records"],
+        summary="One model record with its repository summary",
+        parameters=[PRODUCT_ID],
+        responses=responses({200: ModelRecordSerializer}, 404),
+    )
+    def get(self, request, product_id):
+        return self.answer(self.record())
+
+    @extend_schema(
+        tags=["model records"],
+        summary="Update a model record",
+        description="Send any subset of the fields; `tags`, when sent, replaces all tags. "
+        "Fields the space's change policy governs may need an approved change request.",
+        parameters=[PRODUCT_ID],
+        request=ModelRecordSerializer,
+        responses=responses({200: ModelRecordSerializer}, 400, 403, 404),
+    )
+    def patch(self, request, product_id):
+        record = self.editable_record()
+        data, tags = ModelRecordSerializer.record_data(
+            self.valid_body(ModelRecordSerializer, instance=record, partial=True))
+        services.model_record_update(actor=request.user, product=record, data=data, tags=tags)
+        return self.answer(self.record())
