@@ -168,7 +168,7 @@ def _approving_change_requests(product: Product, version: ModelVersion, history:
             "approves": sorted({item["approves"] for item in approved}, key=list(APPROVAL_LABELS).index),
             "reviews": list(change_request.reviews.all()),
             "url": reverse("governance_requests:change_request_detail", kwargs=ids),
-            "api_url": reverse("governance-requests-api:change_request", kwargs=ids),
+            "api_url": reverse("governance-api:change_request", kwargs=ids),
         })
     return rows
 

@@ -1,12 +1,9 @@
 from django.urls import include, path
 
+# One URL module per app, each its own namespace: catalog-api, modelrepo-api, uploads-api, governance-api.
 urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("modelrepo.api.urls")),
     path("", include("uploads.api.urls")),
     path("", include("governance.api.urls")),
-    path("", include("governance.api.requests_urls")),
-    path("", include("governance.api.access_urls")),
-    path("", include("governance.api.quality_urls")),
-    path("", include("governance.api.policy_urls")),
 ]

@@ -1,16 +1,27 @@
-"""The shape of a version's provenance in the API (``governance.provenance.version_provenance``),
-built from the serializers the version, artifact, training, lineage and change-request
-endpoints already use, so one object looks the same everywhere."""
+"""API of a version's provenance (``governance.provenance.version_provenance``): thin, like the
+other version endpoints (a record the caller cannot view answers 404). Its shape is built from
+the serializers the version, artifact, training, lineage and change-request endpoints already
+use, so one object looks the same everywhere."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from catalog.api.lineage import LineageNodeSerializer
-from governance.api.requests_serializers import ChangeReviewSerializer, ProposedChangeSerializer
+from common.api.schema import responses
+from governance import provenance
+from governance.api.change_requests import ChangeReviewSerializer, ProposedChangeSerializer
+from governance.provenance import APPROVAL_LABELS
 from modelrepo.api.artifacts import ArtifactSerializer
 from modelrepo.api.compare import ArtifactCountsSerializer, RunSideSerializer
+from modelrepo.api.records import PRODUCT_ID
 from modelrepo.api.training import DatasetProductSerializer, VersionReferenceSerializer
-from modelrepo.api.versions import CurrentVersionChangeSerializer, VersionSerializer
-from governance.provenance import APPROVAL_LABELS
+from modelrepo.api.versions import (
+    VERSION_ID,
+    VERSION_TAGS,
+    CurrentVersionChangeSerializer,
+    VersionSerializer,
+    VersionView,
+)
 
 
 class ProvenanceDatasetSerializer(DatasetProductSerializer):
@@ -135,3 +146,25 @@ class VersionProvenanceSerializer(serializers.Serializer):
     next_version = ProvenanceVersionLinkSerializer(allow_null=True, help_text="Created just after it.")
     comparison = ProvenanceComparisonSerializer(allow_null=True, help_text="With the previous version; null for "
                                                 "the first version.")
+
+
+class VersionProvenanceView(VersionView):
+    serializer_class = VersionProvenanceSerializer
+
+    @extend_schema(
+        tags=VERSION_TAGS, summary="A version's provenance",
+        description="The answers to an auditor's questions about one version: its fields and artifacts; the "
+        "training run with its datasets and the record's direct upstream lineage (products you cannot view are "
+        "redacted: no id, name, type or space); the commit; the applied change requests that approved its "
+        "release, its move to current or the record's move to production while it was current, with their "
+        "reviews; who released, deprecated or yanked it and when (with the audit event); its signature and the "
+        "stored integrity checks of its files; the moves of the current pointer to or from it; and the previous "
+        "version with a summary of the differences and the comparison's links.",
+        parameters=[PRODUCT_ID, VERSION_ID],
+        responses=responses({200: VersionProvenanceSerializer}, 404),
+    )
+    def get(self, request, product_id, version_id):
+        product = self.record()
+        version = self.version(product)
+        data = provenance.version_provenance(user=request.user, product=product, version=version)
+        return self.answer(data, current_version_id=data["current_version_id"])
