@@ -14,11 +14,12 @@ from governance.provenance import APPROVAL_LABELS
 from modelrepo.api.artifacts import ArtifactSerializer
 from modelrepo.api.compare import ArtifactCountsSerializer, RunSideSerializer
 from modelrepo.api.records import PRODUCT_ID
-from modelrepo.api.training import DatasetProductSerializer, VersionReferenceSerializer
+from modelrepo.api.training import DatasetProductSerializer
 from modelrepo.api.versions import (
     VERSION_ID,
     VERSION_TAGS,
     CurrentVersionChangeSerializer,
+    VersionReferenceSerializer,
     VersionSerializer,
     VersionView,
 )

@@ -150,8 +150,9 @@ class ArtifactReferenceView(ArtifactView):
     def post(self, request, product_id):
         product = self.editable_record()
         data = dict(self.valid_body(ArtifactReferenceSerializer))
-        version = _version_of(product, data.pop("version_id", None))
-        training_run = _training_run_of(product, data.pop("training_run_id", None))
+        version = _of_record(ModelVersion, product, data.pop("version_id", None), "version_id", "version")
+        training_run = _of_record(TrainingRun, product, data.pop("training_run_id", None), "training_run_id",
+                                  "training run")
         artifact = artifact_services.artifact_register_reference(
             actor=request.user, product=product, version=version, training_run=training_run, **data
         )
@@ -159,22 +160,14 @@ class ArtifactReferenceView(ArtifactView):
         return self.created(selectors.artifact_get(product=product, artifact_id=artifact.pk), location=location)
 
 
-def _version_of(product, version_id):
-    if version_id is None:
+def _of_record(model, product, pk, field: str, what: str):
+    """The record's ``model`` row with id ``pk`` (None when no id is given), or 400 naming ``field``."""
+    if pk is None:
         return None
-    version = ModelVersion.objects.filter(product=product, pk=version_id).first()
-    if version is None:
-        raise invalid({"version_id": ["No version with this id exists on this record."]})
-    return version
-
-
-def _training_run_of(product, training_run_id):
-    if training_run_id is None:
-        return None
-    run = TrainingRun.objects.filter(product=product, pk=training_run_id).first()
-    if run is None:
-        raise invalid({"training_run_id": ["No training run with this id exists on this record."]})
-    return run
+    row = model.objects.filter(product=product, pk=pk).first()
+    if row is None:
+        raise invalid({field: [f"No {what} with this id exists on this record."]})
+    return row
 
 
 class ArtifactDetailView(ArtifactView):

@@ -6,11 +6,11 @@ from rest_framework import serializers
 from common.api.schema import responses
 from modelrepo import compare
 from modelrepo.api.records import PRODUCT_ID, RecordView
+from modelrepo.api.versions import VersionReferenceSerializer
 
 
-class ComparedVersionSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    label = serializers.CharField()
+class ComparedVersionSerializer(VersionReferenceSerializer):
+    pass  # the same fields, under its own name in the schema
 
 
 class MetadataRowSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ go through modelrepo.versions."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from modelrepo import downloads, signing
 from modelrepo import versions as version_services
 from modelrepo.api.downloads import AnyAcceptNegotiation
 from modelrepo.api.records import PRODUCT_ID
-from modelrepo.api.versions import VERSION_ID, VERSION_TAGS, VersionSerializer, VersionView
+from modelrepo.api.versions import VERSION_ID, VERSION_TAGS, VersionActionView, VersionView, version_action
 
 
 class RequiredReasonSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -62,56 +62,35 @@ class _ReleaseFileView(_ReleasedVersionView):
     serializer_class = None
 
 
-class VersionReleaseView(VersionView):
-    @extend_schema(
-        tags=VERSION_TAGS, summary="Release a version",
-        description="Locks the version and writes its signed manifest (OpenSSF model-signing v1.0: a Sigstore "
-        "bundle over an in-toto statement listing each stored file's name and recorded sha256, ECDSA P-256). "
-        "From then on its fields and artifact set cannot change. Needs at least one uploaded artifact "
-        "(409 `version_empty`; external references are not signed) and none judged unsafe (409 "
-        "`artifact_unsafe`); a released version answers 409 `version_released`.",
-        parameters=[PRODUCT_ID, VERSION_ID], request=None,
-        responses=responses({200: VersionSerializer}, 403, 404, 409),
-    )
-    def post(self, request, product_id, version_id):
-        product = self.editable_record()
-        version_services.version_release(actor=request.user, product=product, version=self.version(product))
-        return self.answer_version(product)
+@version_action(
+    "Release a version",
+    "Locks the version and writes its signed manifest (OpenSSF model-signing v1.0: a Sigstore "
+    "bundle over an in-toto statement listing each stored file's name and recorded sha256, ECDSA P-256). "
+    "From then on its fields and artifact set cannot change. Needs at least one uploaded artifact "
+    "(409 `version_empty`; external references are not signed) and none judged unsafe (409 "
+    "`artifact_unsafe`); a released version answers 409 `version_released`.",
+)
+class VersionReleaseView(VersionActionView):
+    service = staticmethod(version_services.version_release)
 
 
-class _FlagView(VersionView):
-    """Sets a flag on a released version with a required reason, through ``service``."""
-
-    service = None
-
-    def post(self, request, product_id, version_id):
-        product = self.editable_record()
-        version = self.version(product)
-        reason = self.valid_body(RequiredReasonSerializer)["reason"]
-        self.service(actor=request.user, product=product, version=version, reason=reason)
-        return self.answer_version(product)
-
-
-def _flag_schema(summary, description):
-    return extend_schema_view(post=extend_schema(
-        tags=VERSION_TAGS, summary=summary, description=description,
-        parameters=[PRODUCT_ID, VERSION_ID], request=RequiredReasonSerializer,
-        responses=responses({200: VersionSerializer}, 400, 403, 404, 409),
-    ))
-
-
-@_flag_schema("Mark a released version deprecated",
-              "With a `reason`. It stays downloadable and can still be current. A draft answers 409 "
-              "`version_not_released`.")
-class VersionDeprecateView(_FlagView):
+@version_action(
+    "Mark a released version deprecated",
+    "With a `reason`. It stays downloadable and can still be current. A draft answers 409 `version_not_released`.",
+)
+class VersionDeprecateView(VersionActionView):
     service = staticmethod(version_services.version_deprecate)
+    reason_serializer = RequiredReasonSerializer
 
 
-@_flag_schema("Yank a released version",
-              "With a `reason`. It stays downloadable for audit but can no longer be made current "
-              "(409 `version_yanked`). A draft answers 409 `version_not_released`.")
-class VersionYankView(_FlagView):
+@version_action(
+    "Yank a released version",
+    "With a `reason`. It stays downloadable for audit but can no longer be made current "
+    "(409 `version_yanked`). A draft answers 409 `version_not_released`.",
+)
+class VersionYankView(VersionActionView):
     service = staticmethod(version_services.version_yank)
+    reason_serializer = RequiredReasonSerializer
 
 
 class VersionSignatureView(_ReleaseFileView):

@@ -11,6 +11,7 @@ from common.api.schema import responses, uuid_path_parameter
 from common.api.serializers import StrictFieldsMixin, username
 from modelrepo import training
 from modelrepo.api.records import PRODUCT_ID, RecordView
+from modelrepo.api.versions import VersionReferenceSerializer
 from modelrepo.models import TrainingRun
 
 
@@ -21,11 +22,6 @@ class DatasetProductSerializer(serializers.Serializer):
     id = serializers.UUIDField(allow_null=True)
     name = serializers.CharField(allow_null=True)
     redacted = serializers.BooleanField()
-
-
-class VersionReferenceSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    label = serializers.CharField()
 
 
 class _TrainingRunListSerializer(serializers.ListSerializer):
@@ -148,8 +144,8 @@ class _TrainingRunView(RecordView):
     serializer_class = TrainingRunSerializer
     queryset = TrainingRun.objects.none()  # the schema's model; requests use modelrepo.training
 
-    def answer_run(self, product, run_id, **kwargs):
-        return self.answer(training.training_run_get(product=product, run_id=run_id), **kwargs)
+    def run(self, product, run_id=None) -> TrainingRun:
+        return training.training_run_get(product=product, run_id=run_id or self.kwargs["run_id"])
 
 
 class TrainingRunListView(_TrainingRunView):
@@ -172,7 +168,7 @@ class TrainingRunListView(_TrainingRunView):
         data = self.valid_body(TrainingRunWriteSerializer)
         run = training.training_run_create(actor=request.user, product=product, data=data)
         location = reverse("modelrepo-api:training_run", kwargs={"product_id": product.pk, "run_id": run.pk})
-        return self.answer_run(product, run.pk, code=201, headers={"Location": location})
+        return self.created(self.run(product, run.pk), location=location)
 
 
 class TrainingRunDetailView(_TrainingRunView):
@@ -181,7 +177,7 @@ class TrainingRunDetailView(_TrainingRunView):
         responses=responses({200: TrainingRunSerializer}, 404),
     )
     def get(self, request, product_id, run_id):
-        return self.answer_run(self.record(), run_id)
+        return self.answer(self.run(self.record()))
 
     @extend_schema(
         tags=_RUNS, summary="Update a training run",
@@ -193,10 +189,10 @@ class TrainingRunDetailView(_TrainingRunView):
     )
     def patch(self, request, product_id, run_id):
         product = self.editable_record()
-        run = training.training_run_get(product=product, run_id=run_id)
+        run = self.run(product)
         data = self.valid_body(TrainingRunWriteSerializer, partial=True)
         training.training_run_update(actor=request.user, product=product, run=run, data=data)
-        return self.answer_run(product, run_id)
+        return self.answer(self.run(product))
 
     @extend_schema(
         tags=_RUNS, summary="Delete a training run",
@@ -207,6 +203,5 @@ class TrainingRunDetailView(_TrainingRunView):
     )
     def delete(self, request, product_id, run_id):
         product = self.editable_record()
-        run = training.training_run_get(product=product, run_id=run_id)
-        training.training_run_delete(actor=request.user, product=product, run=run)
+        training.training_run_delete(actor=request.user, product=product, run=self.run(product))
         return self.no_content()

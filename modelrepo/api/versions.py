@@ -4,7 +4,7 @@ through modelrepo.versions, which enforces the domain rules (a released version 
 a yanked one cannot be made current)."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from common.api.schema import responses, uuid_path_parameter
@@ -53,6 +53,11 @@ class VersionSerializer(serializers.ModelSerializer):
 
     def get_is_current(self, version) -> bool:
         return version.pk == self.context.get("current_version_id")
+
+
+class VersionReferenceSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    label = serializers.CharField()
 
 
 class VersionWriteSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -165,21 +170,43 @@ class VersionDetailView(VersionView):
         return self.answer_version(product)
 
 
-class VersionMakeCurrentView(VersionView):
-    @extend_schema(
-        tags=VERSION_TAGS, summary="Make a version the record's current version",
-        description="Moves the current-version pointer and records the move in the history (with `reason`). "
-        "Making the current version current again changes nothing (200). A yanked version answers 409 "
-        "`version_yanked`.",
-        parameters=[PRODUCT_ID, VERSION_ID], request=ReasonSerializer,
-        responses=responses({200: VersionSerializer}, 400, 403, 404, 409),
-    )
+class VersionActionView(VersionView):
+    """Takes an action on the version through ``service``, with the ``reason`` of a body that
+    ``reason_serializer`` checks (none when it is None), and answers the version as it is then."""
+
+    service = None
+    reason_serializer = None
+
     def post(self, request, product_id, version_id):
         product = self.editable_record()
         version = self.version(product)
-        reason = self.valid_body(ReasonSerializer).get("reason", "")
-        version_services.version_make_current(actor=request.user, product=product, version=version, reason=reason)
+        kwargs = {}
+        if self.reason_serializer is not None:
+            kwargs["reason"] = self.valid_body(self.reason_serializer).get("reason", "")
+        self.service(actor=request.user, product=product, version=version, **kwargs)
         return self.answer_version(product)
+
+
+def version_action(summary: str, description: str):
+    """The OpenAPI description of a VersionActionView (a body only with a ``reason_serializer``)."""
+    def describe(view):
+        errors = (400, 403, 404, 409) if view.reason_serializer else (403, 404, 409)
+        return extend_schema_view(post=extend_schema(
+            tags=VERSION_TAGS, summary=summary, description=description, parameters=[PRODUCT_ID, VERSION_ID],
+            request=view.reason_serializer, responses=responses({200: VersionSerializer}, *errors),
+        ))(view)
+    return describe
+
+
+@version_action(
+    "Make a version the record's current version",
+    "Moves the current-version pointer and records the move in the history (with `reason`). "
+    "Making the current version current again changes nothing (200). A yanked version answers 409 "
+    "`version_yanked`.",
+)
+class VersionMakeCurrentView(VersionActionView):
+    service = staticmethod(version_services.version_make_current)
+    reason_serializer = ReasonSerializer
 
 
 class VersionRollbackView(VersionView):
