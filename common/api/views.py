@@ -27,18 +27,17 @@ class ApiView(generics.GenericAPIView):
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    def answer(self, instance, *, code=status.HTTP_200_OK, headers=None, serializer_class=None,
+    def answer(self, instance, *, code=status.HTTP_200_OK, location: str | None = None, serializer_class=None,
                **context) -> Response:
-        """``instance`` through the view's serializer (or ``serializer_class``); ``context`` is
-        added to the serializer's."""
+        """``instance`` through the view's serializer (or ``serializer_class``), with ``context``
+        added to the serializer's, and its address in ``Location`` when given."""
         serializer_class = serializer_class or self.get_serializer_class()
         data = serializer_class(instance, context=self.serializer_context(context)).data
-        return Response(data, status=code, headers=headers)
+        return Response(data, status=code, headers={"Location": location} if location else None)
 
-    def created(self, instance, *, location: str | None = None, **kwargs) -> Response:
-        """201 with ``instance``, and its address in ``Location`` when given."""
-        headers = {"Location": location} if location else None
-        return self.answer(instance, code=status.HTTP_201_CREATED, headers=headers, **kwargs)
+    def created(self, instance, **kwargs) -> Response:
+        """201 with ``instance`` (see answer)."""
+        return self.answer(instance, code=status.HTTP_201_CREATED, **kwargs)
 
     def answer_page(self, queryset, **context) -> Response:
         """One page of ``queryset`` (``?page=N&size=M``) through the view's serializer."""

@@ -14,7 +14,6 @@ from common.errors import Conflict, NotFound
 from governance import access_requests
 
 
-
 class AccessRequestSerializer(serializers.ModelSerializer):
     requester = serializers.CharField(source="requester.username", read_only=True)
     space = serializers.CharField(source="space.slug", read_only=True)

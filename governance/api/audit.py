@@ -54,7 +54,6 @@ def _managed_events(user):
     return AuditEvent.objects.filter(Q(organization_id__in=list(org_ids)) | Q(space_id__in=space_ids))
 
 
-
 class AuditEventListView(ApiView):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet

@@ -12,7 +12,6 @@ from common.api.views import ApiView
 from governance import quality
 
 
-
 class QualityResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = QualityResult

@@ -113,7 +113,6 @@ class ArtifactListQuerySerializer(serializers.Serializer):
     is_current = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-
 class ArtifactView(RecordView):
     """A view of the record's artifacts: ``artifact()`` is the active one the path names."""
 

@@ -128,7 +128,6 @@ class TrainingRunWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         return self._object(value, training._EXAMPLES["environment"])
 
 
-
 _RUN_ID = uuid_path_parameter("run_id", "The training run's id.")
 _RUNS = ["training runs"]
 _WRITE_RULES = (

@@ -105,7 +105,6 @@ class CurrentVersionChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-
 class VersionView(RecordView):
     """A view of the record's versions: ``version()`` is the one the path names, and a version
     is answered with ``is_current`` saying whether the record's current pointer names it."""
@@ -144,7 +143,7 @@ class VersionListView(VersionView):
         data = self.valid_body(VersionWriteSerializer)
         version = version_services.version_create(actor=request.user, product=product, data=data)
         location = reverse("modelrepo-api:version", kwargs={"product_id": product.pk, "version_id": version.pk})
-        return self.answer_version(product, version.pk, code=201, headers={"Location": location})
+        return self.answer_version(product, version.pk, code=201, location=location)
 
 
 class VersionDetailView(VersionView):
