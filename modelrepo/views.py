@@ -527,7 +527,15 @@ class VersionConfirmView(RecordActionMixin, View):
 
 
 class VersionReleaseView(VersionConfirmView):
+    """Says before the click why a version cannot be released (no files, unsafe files), by the
+    same rule the release service applies."""
+
     template_name = "modelrepo/version_release.html"
+
+    def render_page(self, request, version, form, status=200, **context):
+        files = [] if version.is_released else list(version_services.signed_artifacts(version))
+        context.setdefault("refusal", rules.version_release_refusal(version, files))
+        return super().render_page(request, version, form, status, **context)
 
     def act(self, request, version, form):
         version = version_services.version_release(actor=request.user, product=self.product, version=version)
