@@ -1,6 +1,6 @@
 """Layout pieces every page shares, so their markup lives in one template each: a data table
 (frame, caption, header, rows, pagination, what to show when there are no rows), the empty
-state of a list, a titled card section, and a page's header.
+state of a list, a titled card section, a page's header, and a form's submit and cancel buttons.
 
     {% datatable page_obj.object_list class="activity-table" paginate=True %}
       {% caption %}Activity of {{ product.name }}, newest first
@@ -142,3 +142,9 @@ def page_header(parser, token):
     text = parser.parse(("actions", "endpage_header"))
     actions = _optional_section(parser, "actions", "endpage_header")
     return PieceNode("header", PAGE_HEADER_TEMPLATE, title, options, text=text, actions=actions)
+
+
+@register.inclusion_tag("includes/form_actions.html")
+def form_actions(submit, cancel_url):
+    """A form's submit button, labelled ``submit``, and the way back to ``cancel_url`` unsaved."""
+    return {"submit": submit, "cancel_url": cancel_url}
