@@ -71,10 +71,10 @@ class DataTableNode(template.Node):
         for item in items:
             values = item if len(self.row_names) > 1 else (item,)
             with context.push(**dict(zip(self.row_names, values, strict=True))):
-                rows.append(self.row.render(context))
+                rows.append(_stripped(self.row, context))
         options = {name: value.resolve(context) for name, value in self.options.items()}
         caption = _stripped(self.caption, context)
-        return _render(context, TABLE_TEMPLATE, table=options, caption=caption, head=self.head.render(context),
+        return _render(context, TABLE_TEMPLATE, table=options, caption=caption, head=_stripped(self.head, context),
                        rows=rows)
 
 
