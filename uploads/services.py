@@ -373,13 +373,13 @@ def session_assemble(session_id) -> None:
         _fail(session_id, lease["until"], "assembly_failed",
               "The upload could not be assembled after several attempts; start a new upload session.")
         return
+    store = storage.artifact_store()
     key = storage.key_for_session(session.id)
-    target = storage.local_path(key)
     source = staging.staging_path(session.id)
     if not source.exists():
-        if target is not None and target.exists():
-            source = target  # an earlier attempt moved the file before it could finish
-        else:
+        # Local storage moves the file in by a rename: an earlier attempt may have got that far.
+        source = store.stored_path(key)
+        if source is None:
             _fail(session_id, lease["until"], "staged_bytes_missing",
                   "The uploaded bytes are no longer on the server; start a new upload session.")
             return
@@ -388,15 +388,8 @@ def session_assemble(session_id) -> None:
         _fail(session_id, lease["until"], "size_mismatch", "The staged file has the wrong size; start a new upload session.")
         return
     started = time.monotonic()
-    # On local storage the file's one fsync runs beside the hashing pass (the disk writes back
-    # what the chunks left dirty while the CPU hashes), so the move below only has the
-    # directory left to make durable.
-    durable = staging.BackgroundFsync(source) if target is not None else None
-    try:
+    with store.staged(source) as staged:
         sha256 = staging.hash_file(source, on_progress=lambda: _renew(session_id, lease))
-    finally:
-        if durable is not None:
-            durable.wait()
     hashed = time.monotonic()
     if session.expected_sha256 and sha256 != session.expected_sha256:
         _settle(session_id, lease["until"], status=SessionStatus.OPEN, lease_until=None, error={
@@ -411,14 +404,7 @@ def session_assemble(session_id) -> None:
     # Pickle-bearing files are scanned by walking their opcodes (never loaded) before they move.
     scan = scanning.scan_path(source, detection.format)
     safety = scan.safety if detection.format in scanning.PICKLE_FORMATS else formats.safety_for(detection)
-    if target is not None:
-        if source != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-        staging.fsync_path(target.parent)
-    else:
-        with open(source, "rb") as fh:
-            storage.artifact_storage().save(key, fh)
+    key = store.save_staged(key, staged)
 
     try:
         with transaction.atomic():
@@ -444,13 +430,9 @@ def session_assemble(session_id) -> None:
             locked.save(update_fields=["status", "artifact", "lease_until", "error", "completed_at", "updated_at"])
     except DomainError as exc:
         _fail(session_id, lease["until"], exc.code, exc.message, exc.details)
-        if target is not None:
-            target.unlink(missing_ok=True)
-        else:
-            storage.artifact_storage().delete(key)
+        store.delete(key)
         return
-    if target is None:
-        staging.remove(session.id)
+    staging.remove(session.id)  # what a copy into object storage left behind
     log.info("Assembled upload %s (%d bytes): claim and checks %.2f s, hash %.2f s, detect, move and record %.2f s",
              session.id, session.total_size, started - entered, hashed - started, time.monotonic() - hashed)
 
