@@ -1,6 +1,6 @@
-"""Writes to artifacts other than creation from an upload (which lives in services.py):
-the current-artifact pointer, deletion (a tombstone), external references, download
-events, integrity marks and the purge of deleted bytes.
+"""Writes to artifacts other than creation from an upload (ingest.py, which records it with
+services.artifact_create_from_upload): the current-artifact pointer, deletion (a tombstone),
+external references, download events, integrity marks and the purge of deleted bytes.
 
 Writes are atomic, permission-checked (``edit``) and audited on the product. Changes of the
 current pointer go through ``services._set_current_artifact`` under ``services._lock_pointer``

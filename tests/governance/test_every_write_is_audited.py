@@ -18,13 +18,13 @@ from catalog.models import Organization
 from governance import services as governance_services
 from governance import space_policy
 from governance.models import AuditEvent, ProductRole
-from modelrepo import artifacts, training, versions
+from modelrepo import artifacts, ingest, training, versions
 from modelrepo import services as modelrepo_services
 from uploads import services as upload_services
 from tests.conftest import make_user
 
 MODULES = [catalog_services, collab, governance_services, modelrepo_services, versions, artifacts, training,
-           upload_services]
+           ingest, upload_services]
 
 # Functions that take an actor but are not single audited writes, and why.
 EXEMPT = {
@@ -120,6 +120,7 @@ WALK = {
         actor=w.editor, product=w.record, data={"description": "changed"}),
     "modelrepo.services.artifact_create_from_upload": lambda w: (lambda s: (_receive(s), lambda: _complete(w, s))[1])(
         _session(w)),
+    "modelrepo.ingest.artifact_ingest": lambda w: (lambda s: (_receive(s), lambda: _complete(w, s))[1])(_session(w)),
     "modelrepo.versions.version_create": lambda w: lambda: _version(w),
     "modelrepo.versions.version_update": lambda w: (lambda v: lambda: versions.version_update(
         actor=w.editor, product=w.record, version=v, data={"release_notes": "notes"}))(_version(w)),
