@@ -11,20 +11,19 @@ import math
 import re
 import time
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Product
 from governance import access, audit
 from modelrepo import ingest, storage
-from qarion.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, invalid
+from qarion.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, invalid
 from uploads import staging
 from uploads.choices import ChunkState, SessionStatus
 from uploads.models import UploadChunk, UploadSession
@@ -122,23 +121,11 @@ def _ttl() -> timedelta:
 # --- access -------------------------------------------------------------------------------
 
 def session_visible_to(session: UploadSession, user) -> bool:
+    """Whether ``user`` may act on ``session``: its creator with edit access to the record,
+    or a space/org admin."""
     if session.created_by_id == user.pk:
         return access.can(user, access.EDIT, session.product)
     return access.can(user, access.VIEW_OTHERS_SESSIONS, session.product)
-
-
-def session_get(*, user, product: Product, session_id) -> UploadSession:
-    """A session of ``product`` that ``user`` may act on (its creator with edit access, or
-    a space/org admin); NotFound otherwise."""
-    try:
-        session = UploadSession.objects.select_related("product__space__organization").get(
-            pk=uuid.UUID(str(session_id)), product=product
-        )
-    except (ValueError, UploadSession.DoesNotExist):
-        raise NotFound("No upload session with this id exists on this record.") from None
-    if not session_visible_to(session, user):
-        raise NotFound("No upload session with this id exists on this record.")
-    return session
 
 
 def session_list(*, user, product: Product, statuses=(SessionStatus.OPEN, SessionStatus.ASSEMBLING)):
@@ -150,12 +137,23 @@ def session_list(*, user, product: Product, statuses=(SessionStatus.OPEN, Sessio
 
 
 def received_chunks(session: UploadSession) -> tuple[list[int], int]:
-    rows = session.chunks.filter(state=ChunkState.RECEIVED).values_list("index", "size")
-    indexes, total = [], 0
-    for index, size in rows:
-        indexes.append(index)
-        total += size
-    return sorted(indexes), total
+    """(the indexes of the chunks received, in order; their total size), kept on ``session``
+    once known, so a response that shows them twice, or a service that already knows them,
+    costs no query."""
+    known = session.__dict__.get("_received_chunks")
+    if known is None:
+        rows = session.chunks.filter(state=ChunkState.RECEIVED).values_list("index", "size")
+        indexes, total = [], 0
+        for index, size in rows:
+            indexes.append(index)
+            total += size
+        known = _know_received(session, sorted(indexes), total)
+    return known
+
+
+def _know_received(session: UploadSession, indexes: list[int], total: int) -> tuple[list[int], int]:
+    session.__dict__["_received_chunks"] = (indexes, total)
+    return indexes, total
 
 
 # --- start --------------------------------------------------------------------------------
@@ -200,6 +198,7 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
     except Exception:
         staging.remove(session.id)
         raise
+    _know_received(session, [], 0)
     return session
 
 
@@ -217,7 +216,18 @@ def _refuse_unless_open(session: UploadSession, now) -> None:
 
 
 def chunk_receive(*, session: UploadSession, index_raw, content_length, content_digest, read) -> dict:
-    """Receive chunk ``index_raw`` of ``session`` from ``read(n)``."""
+    """Receive chunk ``index_raw`` of ``session`` from ``read(n)``: let it in while the
+    session is open, stream it to its offset, record it received: three queries for a chunk
+    arriving the first time, none of them holding a lock while the bytes stream."""
+    index = _chunk_index(session, index_raw)
+    length = _chunk_length(session, index, content_length)
+    want_digest = parse_content_digest(content_digest)
+    _let_in(session, index)
+    written, sha256 = _write_chunk(session, index, length, read, want_digest)
+    return _record_received(session, index, written, sha256)
+
+
+def _chunk_index(session: UploadSession, index_raw) -> int:
     try:
         index = int(index_raw)
         if str(index) != str(index_raw).strip():
@@ -227,6 +237,10 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
     if index < 0 or index >= session.total_chunks:
         raise invalid({"chunk_index": [f"Chunk indexes run from 0 to {session.total_chunks - 1}."]},
                       code="chunk_index_out_of_range")
+    return index
+
+
+def _chunk_length(session: UploadSession, index: int, content_length) -> int:
     if content_length in (None, ""):
         raise LengthRequired("Send the chunk with a Content-Length header.")
     try:
@@ -237,16 +251,31 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
     if length != expected:
         raise invalid({"chunk": [f"Chunk {index} must be exactly {expected} bytes; this one is {length}."]},
                       code="chunk_size_mismatch")
-    want_digest = parse_content_digest(content_digest)
+    return length
 
+
+def _let_in(session: UploadSession, index: int) -> None:
+    """Let chunk ``index``'s bytes in only while the session is open, and move its expiry on.
+
+    A chunk arriving for the first time needs nothing more (one conditional UPDATE): until it
+    is recorded received, a concurrent complete finds it missing. A chunk arriving again (a
+    retry, or a re-send of wrong bytes) is first marked ``writing`` under the session row's
+    lock, so a concurrent complete either sees it missing or has already closed the session
+    to it (the same lock serialises them)."""
     now = timezone.now()
+    first_time = ~Exists(UploadChunk.objects.filter(session_id=OuterRef("pk"), index=index))
+    if UploadSession.objects.filter(first_time, pk=session.pk, status=SessionStatus.OPEN, expires_at__gt=now).update(
+            expires_at=now + _ttl(), updated_at=now):
+        return
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().get(pk=session.pk)
         _refuse_unless_open(locked, now)
-        UploadChunk.objects.update_or_create(
-            session=locked, index=index, defaults={"state": ChunkState.WRITING, "size": 0, "sha256": ""}
-        )
+        UploadChunk.objects.filter(session_id=session.pk, index=index).update(
+            state=ChunkState.WRITING, size=0, sha256="", updated_at=now)
+        UploadSession.objects.filter(pk=session.pk).update(expires_at=now + _ttl(), updated_at=now)
 
+
+def _write_chunk(session: UploadSession, index: int, length: int, read, want_digest: bytes | None) -> tuple[int, str]:
     try:
         written, digest = staging.write_chunk(session.id, index * session.chunk_size, length, read)
     except staging.ShortBody as exc:
@@ -259,20 +288,27 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
              "expected": base64.b64encode(want_digest).decode(), "actual": base64.b64encode(digest.digest()).decode()},
             code="chunk_digest_mismatch",
         )
-    sha256 = digest.hexdigest()
-    with transaction.atomic():
-        updated = UploadSession.objects.filter(pk=session.pk, status=SessionStatus.OPEN).update(
-            expires_at=timezone.now() + _ttl(), updated_at=timezone.now()
-        )
-        if not updated:
-            current = UploadSession.objects.get(pk=session.pk)
-            _refuse_unless_open(current, timezone.now())
-        UploadChunk.objects.filter(session_id=session.pk, index=index).update(
-            state=ChunkState.RECEIVED, size=written, sha256=sha256
-        )
-        indexes, total = received_chunks(session)
-    return {"chunk_index": index, "size": written, "sha256": sha256, "received_count": len(indexes),
-            "received_bytes": total}
+    return written, digest.hexdigest()
+
+
+def _record_received(session: UploadSession, index: int, written: int, sha256: str) -> dict:
+    """Record the chunk received (one upsert) and answer the receipt, read after it, with what
+    has arrived so far (one query, which also tells whether the session is still open)."""
+    UploadChunk.objects.bulk_create(
+        [UploadChunk(session_id=session.pk, index=index, state=ChunkState.RECEIVED, size=written, sha256=sha256)],
+        update_conflicts=True, unique_fields=["session", "index"], update_fields=["state", "size", "sha256", "updated_at"],
+    )
+    received = Q(chunks__state=ChunkState.RECEIVED)
+    status, count, total = (
+        UploadSession.objects.filter(pk=session.pk)
+        .annotate(count=Count("chunks", filter=received), total=Sum("chunks__size", filter=received))
+        .values_list("status", "count", "total").get()
+    )
+    if status in (SessionStatus.EXPIRED, SessionStatus.ABORTED):  # closed while the bytes streamed in
+        session.status = status
+        _refuse_unless_open(session, timezone.now())
+    return {"chunk_index": index, "size": written, "sha256": sha256, "received_count": count,
+            "received_bytes": total or 0}
 
 
 # --- complete and assemble ----------------------------------------------------------------
@@ -299,6 +335,7 @@ def session_complete(*, actor, session: UploadSession, expected_sha256=None) -> 
         locked.lease_until = None
         locked.error = None
         locked.save(update_fields=["expected_sha256", "status", "lease_until", "error", "updated_at"])
+    _know_received(locked, sorted(received), locked.total_size)
     return locked
 
 

@@ -29,7 +29,6 @@ MODULES = [catalog_services, collab, governance_services, modelrepo_services, ve
 # Functions that take an actor but are not single audited writes, and why.
 EXEMPT = {
     "uploads.services.chunk_receive": "bytes arriving; the upload is audited when it starts and when it completes",
-    "uploads.services.session_get": "a read",
     "uploads.services.session_list": "a read",
     "modelrepo.versions.version_release": "needs the release work's signing set-up; its tests count the event",
     "modelrepo.versions.version_deprecate": "applies to released versions only; see version_release",
