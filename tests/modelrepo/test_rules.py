@@ -193,3 +193,23 @@ def test_one_file_name_rule_for_the_api_and_the_page(world, api_as, client_as, n
     })
     assert form.status_code == 200 and escape(problem) in form.content.decode()
     assert not Artifact.objects.filter(product=world.record).exists()
+
+
+@pytest.mark.parametrize("name", ["../model.bin", "dir\\model.bin", "model\x01.bin", "model\u2028.bin"])
+def test_the_upload_protocol_applies_the_same_file_name_rule(world, api_as, name):
+    response = api_as("editor").post(f"{API}/{world.record.pk}/model-artifacts/uploads", {
+        "file_name": name, "total_size": 10, "artifact_kind": "weights"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["file_name"] == [rules.file_name_problem(name)]
+
+
+@pytest.mark.parametrize("raw,accepted", [("A" * 64, True), ("g" * 64, False), ("a" * 63, False)])
+def test_the_upload_protocol_applies_the_same_sha256_rule(world, api_as, raw, accepted):
+    response = api_as("editor").post(f"{API}/{world.record.pk}/model-artifacts/uploads", {
+        "file_name": "model.bin", "total_size": 10, "artifact_kind": "weights", "expected_sha256": raw},
+        format="json")
+    if accepted:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 400
+        assert response.json()["error"]["details"]["expected_sha256"] == [rules.SHA256_MESSAGE]
