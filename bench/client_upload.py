@@ -11,8 +11,6 @@ prints both. Prints figures only; asserts nothing."""
 
 import argparse
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "client"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from upload import SETUP, free_port  # noqa: E402  (bench/upload.py: the server benchmark)
+from upload import SETUP, free_port, stop  # noqa: E402  (bench/upload.py: the server benchmark)
 
 from qarion_client import Client  # noqa: E402
 
@@ -96,13 +94,7 @@ def main():
         print(f"client download (verified, renamed into place): {download_seconds:.2f} s = "
               f"{mb / download_seconds:.0f} MB/s")
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        shutil.rmtree(work, ignore_errors=True)
+        stop(server, work)
 
     if not args.skip_server_bench:
         for parallel in (1, 4):

@@ -37,6 +37,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(server, work: Path) -> None:
+    """Stop the server's process group (SIGTERM, then SIGKILL after 20 s) and remove ``work``."""
+    if server is not None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def aligned_sha256(path: Path) -> tuple[str, float]:
     buf = mmap.mmap(-1, 8 * MiB)
     view = memoryview(buf)
@@ -263,13 +274,7 @@ def main():
         print(f"ratios: completion / hashlib = {ratio:.2f} (each run against its own hashlib time); "
               f"upload time / cp time = {med['upload'] / med['cp']:.2f}")
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-        shutil.rmtree(work, ignore_errors=True)
+        stop(server, work)
 
 
 if __name__ == "__main__":

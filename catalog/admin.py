@@ -125,15 +125,8 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "product_type", "space", "criticality", "sensitivity", "is_archived", "updated_at"]
-    list_filter = ["product_type", "is_archived", "criticality", "sensitivity", "space__organization", "space"]
-    search_fields = ["name", "slug", "description"]
-    readonly_fields = [f.name for f in Product._meta.fields] + ["tags"]
-
-    def get_queryset(self, request):
-        return access.restrict(super().get_queryset(request), request.user).select_related("space")
+class ReadOnlyAdminMixin:
+    """Browsed here, changed only in the UI or the API, where the domain rules apply."""
 
     def has_add_permission(self, request):
         return False
@@ -145,7 +138,19 @@ class ProductAdmin(admin.ModelAdmin):
         return False
 
 
-class _ProductScopedReadOnlyAdmin(admin.ModelAdmin):
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "product_type", "space", "criticality", "sensitivity", "is_archived", "updated_at"]
+    list_filter = ["product_type", "is_archived", "criticality", "sensitivity", "space__organization", "space"]
+    search_fields = ["name", "slug", "description"]
+    readonly_fields = [f.name for f in Product._meta.fields] + ["tags"]
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user).select_related("space")
+
+
+
+class _ProductScopedReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Comments and attachments are written in the UI and the API (audited, permission-checked);
     operators browse them here."""
 
@@ -157,14 +162,6 @@ class _ProductScopedReadOnlyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Comment)

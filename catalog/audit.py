@@ -8,6 +8,7 @@ Imports only models, so any app may call it."""
 import hashlib
 import json
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -28,6 +29,11 @@ recorded = Signal()
 def _jsonable(value):
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e16:
+        # JSON writes such a float with an exponent (1.2e+24), PostgreSQL's jsonb gives it back
+        # as the whole number it is; stored as that number, the event hashes the same after
+        # the round trip.
+        return int(Decimal(repr(value)))
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, dict):

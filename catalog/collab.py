@@ -91,12 +91,15 @@ def comment_update(*, actor, comment: Comment, body: str) -> Comment:
     return comment
 
 
+def _author_or_manager(user, author_id, product) -> bool:
+    """Its author while they can still see the product, or whoever manages the space."""
+    if author_id is not None and author_id == getattr(user, "pk", None):
+        return access.can(user, access.VIEW, product)
+    return access.can(user, access.MANAGE, product)
+
+
 def can_delete_comment(user, comment: Comment) -> bool:
-    if comment.is_deleted:
-        return False
-    if comment.author_id is not None and comment.author_id == getattr(user, "pk", None):
-        return access.can(user, access.VIEW, comment.product)
-    return access.can(user, access.MANAGE, comment.product)
+    return not comment.is_deleted and _author_or_manager(user, comment.author_id, comment.product)
 
 
 def comment_delete(*, actor, comment: Comment) -> Comment:
@@ -176,9 +179,7 @@ def attachment_upload(*, actor, product: Product, uploaded_file) -> Attachment:
 
 
 def can_delete_attachment(user, attachment: Attachment) -> bool:
-    if attachment.uploaded_by_id is not None and attachment.uploaded_by_id == getattr(user, "pk", None):
-        return access.can(user, access.VIEW, attachment.product)
-    return access.can(user, access.MANAGE, attachment.product)
+    return _author_or_manager(user, attachment.uploaded_by_id, attachment.product)
 
 
 def attachment_delete(*, actor, attachment: Attachment) -> None:

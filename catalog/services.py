@@ -249,34 +249,32 @@ def space_create(*, actor, organization: Organization, slug: str, name: str, des
     return space
 
 
-def organization_membership_set(*, actor, organization: Organization, user, role: str) -> OrganizationMembership:
+def _membership_set(*, actor, model, action: str, target, user, role: str):
+    """Give ``user`` ``role`` in ``target`` (an organization or a space); one audit event when
+    the membership is new or its role changed."""
     with transaction.atomic():
-        membership, created = OrganizationMembership.objects.get_or_create(
-            organization=organization, user=user, defaults={"role": role}
-        )
+        scope = {"organization" if model is OrganizationMembership else "space": target}
+        membership, created = model.objects.get_or_create(**scope, user=user, defaults={"role": role})
         old = None if created else membership.role
         if not created and membership.role != role:
             membership.role = role
             membership.save(update_fields=["role"])
         if created or old != role:
-            audit.record(actor=actor, action="organization_membership.set", target=organization,
+            audit.record(actor=actor, action=action, target=target,
                          changes={"user": {"old": None, "new": user.get_username()}, "role": {"old": old, "new": role}})
     return membership
+
+
+def organization_membership_set(*, actor, organization: Organization, user, role: str) -> OrganizationMembership:
+    return _membership_set(actor=actor, model=OrganizationMembership, action="organization_membership.set",
+                           target=organization, user=user, role=role)
 
 
 def space_membership_set(*, actor, space: Space, user, role: str) -> SpaceMembership:
     if actor is not None and not access.can(actor, access.MANAGE, space):
         raise PermissionDenied("Only space admins can change members.")
-    with transaction.atomic():
-        membership, created = SpaceMembership.objects.get_or_create(space=space, user=user, defaults={"role": role})
-        old = None if created else membership.role
-        if not created and membership.role != role:
-            membership.role = role
-            membership.save(update_fields=["role"])
-        if created or old != role:
-            audit.record(actor=actor, action="space_membership.set", target=space,
-                         changes={"user": {"old": None, "new": user.get_username()}, "role": {"old": old, "new": role}})
-    return membership
+    return _membership_set(actor=actor, model=SpaceMembership, action="space_membership.set", target=space,
+                           user=user, role=role)
 
 
 # --- space members managed by space admins --------------------------------------------------------

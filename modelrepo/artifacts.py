@@ -1,6 +1,6 @@
-"""Writes to artifacts other than creation from an upload (which lives in services.py):
-the current-artifact pointer, deletion (a tombstone), external references, download
-events, integrity marks and the purge of deleted bytes.
+"""Writes to artifacts other than creation from an upload (ingest.py, which records it with
+services.artifact_create_from_upload): the current-artifact pointer, deletion (a tombstone),
+external references, download events, integrity marks and the purge of deleted bytes.
 
 Writes are atomic, permission-checked (``edit``) and audited on the product. Changes of the
 current pointer go through ``services._set_current_artifact`` under ``services._lock_pointer``
@@ -210,7 +210,7 @@ def artifact_purge_deleted(*, now=None, batch_size: int = 200) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.QARION_ARTIFACT_RETENTION_DAYS)
     due = Artifact.objects.filter(deleted_at__isnull=False, deleted_at__lt=cutoff, purged_at__isnull=True)
-    purged, last_pk, store = 0, None, None
+    purged, last_pk, store = 0, None, storage.artifact_store()
     while True:
         batch_qs = due.order_by("pk")
         if last_pk is not None:
@@ -221,7 +221,6 @@ def artifact_purge_deleted(*, now=None, batch_size: int = 200) -> int:
         last_pk = batch[-1].pk
         for artifact in batch:
             if artifact.storage_key and artifact.upload_status != UploadStatus.EXTERNAL:
-                store = store or storage.artifact_storage()
                 try:
                     store.delete(artifact.storage_key)
                 except Exception:  # storage errors: leave the row for the next run

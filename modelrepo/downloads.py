@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
@@ -34,7 +33,7 @@ from modelrepo.choices import UploadStatus
 from modelrepo.models import Artifact
 from common.errors import Conflict, NotFound
 
-READ_SIZE = 1024 * 1024  # bytes per read when streaming a range (and per read without sendfile)
+READ_SIZE = storage.READ_SIZE  # bytes per read where the server cannot hand the file to sendfile
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 _SAFE_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;[^\r\n\x00]*)?\Z")
 
@@ -120,17 +119,6 @@ def _file_headers(response: HttpResponse, artifact: Artifact, length: int) -> Ht
     return response
 
 
-def _read_range(handle, start: int, length: int):
-    handle.seek(start)
-    remaining = length
-    while remaining > 0:
-        piece = handle.read(min(READ_SIZE, remaining))
-        if not piece:  # the file shrank under us: stop rather than loop
-            break
-        remaining -= len(piece)
-        yield piece
-
-
 def _starts_at_zero(request, size: int) -> bool:
     try:
         byte_range = parse_range(request.headers.get("Range"), size)
@@ -168,16 +156,6 @@ def _external(request, artifact: Artifact) -> HttpResponse:
     return _redirect(request, artifact, uri, "external_redirect")
 
 
-def _object_storage(request, artifact: Artifact, store) -> HttpResponse:
-    params = {"ResponseContentDisposition": content_disposition_header(True, artifact.file_name),
-              "ResponseContentType": _media_type(artifact)}
-    try:
-        url = store.url(artifact.storage_key, parameters=params)
-    except TypeError:  # a storage whose url() takes no parameters
-        url = store.url(artifact.storage_key)
-    return _redirect(request, artifact, url, "storage_redirect")
-
-
 def _bytes_missing(artifact: Artifact) -> NotFound:
     artifact_services.artifact_mark_bytes_missing(artifact=artifact)
     return NotFound(
@@ -190,13 +168,13 @@ def download_response(request, artifact: Artifact) -> HttpResponse:
     """The response for GET (or HEAD) of ``artifact``'s download, which the caller may view."""
     if artifact.upload_status == UploadStatus.EXTERNAL or artifact.external_uri:
         return _external(request, artifact)
-    store = storage.artifact_storage()
-    if not isinstance(store, FileSystemStorage):
-        return _object_storage(request, artifact, store)
+    store = storage.artifact_store()
+    url = store.presigned_url(artifact.storage_key, file_name=artifact.file_name, content_type=_media_type(artifact))
+    if url is not None:
+        return _redirect(request, artifact, url, "storage_redirect")
     try:
-        path = storage.local_path(artifact.storage_key)
-        handle = open(path, "rb")
-    except (OSError, ValueError):  # missing, a directory, or a key outside the storage root
+        handle = store.open(artifact.storage_key)
+    except storage.BytesMissing:
         raise _bytes_missing(artifact) from None
     try:
         size = os.fstat(handle.fileno()).st_size
@@ -220,7 +198,8 @@ def download_response(request, artifact: Artifact) -> HttpResponse:
             response.block_size = READ_SIZE
             _file_headers(response, artifact, size)
         else:
-            response = StreamingHttpResponse(_read_range(handle, byte_range.start, byte_range.length), status=206)
+            response = StreamingHttpResponse(storage.read_pieces(handle, byte_range.start, byte_range.length),
+                                             status=206)
             response._resource_closers.append(handle.close)
             _file_headers(response, artifact, byte_range.length)
             response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
@@ -257,23 +236,22 @@ def _tar_header(name: str, size: int, mtime: int) -> bytes:
 
 
 def _tar_stream(folder: str, entries, mtime: int):
-    """A tar archive, streamed: for each (name, size, opener) a header, the bytes read in
-    fixed-size pieces, padding; then the two zero blocks that end an archive."""
+    """A tar archive, streamed: for each (name, size, pieces) a header, the bytes as the
+    ``pieces()`` iterator yields them in fixed-size pieces, padding; then the two zero blocks
+    that end an archive."""
     import tarfile
 
     folder_info = tarfile.TarInfo(folder)
     folder_info.type, folder_info.mode, folder_info.mtime = tarfile.DIRTYPE, 0o755, mtime
     yield folder_info.tobuf(format=tarfile.PAX_FORMAT)
-    for name, size, opener in entries:
+    for name, size, pieces in entries:
         yield _tar_header(f"{folder}/{name}", size, mtime)
         sent = 0
-        with opener() as handle:
-            while sent < size:
-                piece = handle.read(min(READ_SIZE, size - sent))
-                if not piece:
-                    raise OSError(f"{name} is shorter than its recorded size")
-                sent += len(piece)
-                yield piece
+        for piece in pieces():
+            sent += len(piece)
+            yield piece
+        if sent != size:
+            raise OSError(f"{name} is shorter than its recorded size")
         if size % _TAR_BLOCK:
             yield b"\0" * (_TAR_BLOCK - size % _TAR_BLOCK)
     yield b"\0" * (_TAR_BLOCK * 2)
@@ -282,27 +260,23 @@ def _tar_stream(folder: str, entries, mtime: int):
 def release_archive_response(request, version, artifacts) -> HttpResponse:
     """The released folder as a tar: exactly the signed files plus model.sig, under one folder
     named as the signature's subject, so ``model_signing verify`` accepts it unpacked."""
-    import io
-
     from modelrepo import signing
 
     manifest = signing.verify(version.signature)
     by_name = {a.file_name: a for a in artifacts}
-    store = storage.artifact_storage()
+    store = storage.artifact_store()
     entries = []
     for resource in manifest.resources:
         artifact = by_name.get(resource.name)
         if artifact is None:
             raise NotFound(f"The signed file {resource.name} is no longer stored; ask an administrator to restore it.",
                            code="artifact_bytes_missing")
-        path = storage.local_path(artifact.storage_key)
-        if path is not None and not path.is_file():
+        if not store.exists(artifact.storage_key):
             raise _bytes_missing(artifact)
-        opener = (lambda p=path: open(p, "rb")) if path is not None else (
-            lambda key=artifact.storage_key: store.open(key, "rb"))
-        entries.append((artifact.file_name, artifact.size_bytes, opener))
+        entries.append((artifact.file_name, artifact.size_bytes,
+                        lambda key=artifact.storage_key, size=artifact.size_bytes: store.pieces(key, 0, size)))
     signature = version.signature.encode()
-    entries.append((signing.SIGNATURE_FILE_NAME, len(signature), lambda: io.BytesIO(signature)))
+    entries.append((signing.SIGNATURE_FILE_NAME, len(signature), lambda: [signature]))
     mtime = int(version.released_at.timestamp()) if version.released_at else 0
     response = StreamingHttpResponse(_tar_stream(manifest.model_name, entries, mtime), content_type="application/x-tar")
     response["Content-Disposition"] = content_disposition_header(True, f"{manifest.model_name}.tar")

@@ -3,6 +3,7 @@ bytes arrived. The periodic task takes a bounded batch, oldest check first (neve
 first of all), so every artifact comes round in turn; it is safe to overlap, since each
 result is written with a conditional update on the integrity the run read."""
 
+import contextlib
 import hashlib
 import logging
 import mmap
@@ -28,25 +29,13 @@ def hash_stored(artifact: Artifact) -> str | None:
         return None
     digest = hashlib.sha256()
     buffer = mmap.mmap(-1, READ_SIZE)
-    view = memoryview(buffer)
     try:
-        path = storage.local_path(artifact.storage_key)
-        try:
-            handle = open(path, "rb") if path is not None else storage.artifact_storage().open(artifact.storage_key, "rb")
-        except (OSError, ValueError):  # missing, a directory, or a key outside the storage root
-            return None
-        with handle:
-            if hasattr(handle, "readinto"):
-                while True:
-                    n = handle.readinto(view)
-                    if not n:
-                        break
-                    digest.update(view[:n])
-            else:
-                for chunk in iter(lambda: handle.read(READ_SIZE), b""):
-                    digest.update(chunk)
+        with contextlib.closing(storage.artifact_store().pieces(artifact.storage_key, buffer=buffer)) as pieces:
+            for piece in pieces:
+                digest.update(piece)
+    except storage.BytesMissing:
+        return None
     finally:
-        view.release()
         buffer.close()
     return digest.hexdigest()
 

@@ -29,13 +29,39 @@ def model_record_get(*, user, product_id) -> Product:
         raise NotFound("No model record with this id exists, or you cannot see it.") from None
 
 
+def _get_for_change(queryset, *, user, product_path: str, **lookup):
+    """A row of ``queryset`` fetched with what ``user`` may do with its record, in one query;
+    PermissionDenied when they can see the record but not change it."""
+    row = access.get_with_grants(queryset, user, product_path=product_path, **lookup)
+    if not access.can(user, access.EDIT, row.product if product_path else row):
+        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
+    return row
+
+
 def model_record_get_editable(*, user, product_id) -> Product:
     """The record for a change: NotFound when ``user`` cannot see it, PermissionDenied when
-    they can see but not change it (refused before any request body is read)."""
-    product = model_record_get(user=user, product_id=product_id)
-    if not access.can(user, access.EDIT, product):
-        raise PermissionDenied("You can view this record but not change it; ask a space admin or the record's owner.")
-    return product
+    they can see but not change it (refused before any request body is read). One query,
+    which also answers later permission checks on the returned record."""
+    records = access.restrict(Product.objects.filter(product_type__in=AI_PRODUCT_TYPES), user)
+    try:
+        return _get_for_change(records.select_related("space__organization", "model_details"), user=user,
+                               product_path="", pk=product_id)
+    except (Product.DoesNotExist, ValidationError, ValueError):
+        raise NotFound("No model record with this id exists, or you cannot see it.") from None
+
+
+def model_record_row_get_editable(queryset: QuerySet, *, user, product_id, **lookup):
+    """The row of ``queryset`` (of a model with a ``product`` foreign key) matching ``lookup``
+    on record ``product_id``, for a change, fetched with its record and ``user``'s grants on
+    that record in one query. Raises what ``model_record_get_editable`` raises for the record,
+    and ``queryset.model.DoesNotExist`` when the record may be changed but holds no such row."""
+    rows = access.restrict(queryset.filter(product__product_type__in=AI_PRODUCT_TYPES), user, product_path="product__")
+    try:
+        return _get_for_change(rows.select_related("product__space__organization"), user=user,
+                               product_path="product__", product_id=product_id, **lookup)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError):
+        model_record_get_editable(user=user, product_id=product_id)  # the record's own answer, if it is the record
+        raise queryset.model.DoesNotExist from None
 
 
 CURRENT_VERSION_FIELDS = ("id", "label", "kind", "status", "deprecated", "yanked")

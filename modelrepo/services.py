@@ -159,12 +159,12 @@ def _set_current_artifact(product: Product, artifact: Artifact) -> Artifact | No
 def artifact_create_from_upload(*, actor, product: Product, session_id, file_name: str, content_type: str,
                                 size_bytes: int, sha256: str, kind: str, version: ModelVersion | None,
                                 training_run, storage_key: str, detected_format: str, format_details: dict,
-                                safety: str, make_current: bool) -> Artifact:
+                                safety: str, make_current: bool, safety_details: dict | None = None) -> Artifact:
     """Record the artifact of a completed upload session (one per session: a retry after a
     crash finds the row the first attempt created). Runs in the caller's transaction.
     ``make_current`` is subject to the change policy like any move of the current artifact;
-    the upload assembly checks it first and attaches the file without moving the pointer
-    when the policy refuses (``uploads.services.session_assemble``)."""
+    the ingest checks it first and attaches the file without moving the pointer when the
+    policy refuses (``modelrepo.ingest.artifact_ingest``)."""
     from modelrepo import storage
 
     existing = Artifact.objects.filter(source_session_id=session_id).first()
@@ -177,11 +177,11 @@ def artifact_create_from_upload(*, actor, product: Product, session_id, file_nam
         upload_status=UploadStatus.COMPLETED, uploaded_by=actor, storage_backend=storage.backend_name(),
         storage_key=storage_key, source_session_id=session_id, detected_format=detected_format,
         format_details=format_details, integrity="verified", last_verified_at=timezone.now(), safety=safety,
+        safety_details=safety_details or {},
     )
     if make_current:
         policy.check_current_pointer(product, field="current_artifact", label=file_name, artifacts=[artifact])
-    with transaction.atomic():
-        artifact.save(force_insert=True)
+    artifact.save(force_insert=True)
     changes = {"file_name": {"old": None, "new": file_name}, "sha256": {"old": None, "new": sha256},
                "size_bytes": {"old": None, "new": size_bytes}, "kind": {"old": None, "new": kind},
                "version": {"old": None, "new": artifact.version_label or None}}

@@ -37,3 +37,23 @@ _BY_KEY = {tab.key: tab for tab in RECORD_TABS}
 
 def record_tab(key: str) -> RecordTab | None:
     return _BY_KEY.get(key)
+
+
+# What the apps built on modelrepo add to a tab (uploads: the uploads in progress and the
+# uploader on the Artifacts tab), registered from their AppConfig.ready() with ``contribute``.
+_CONTRIBUTIONS: dict[str, list] = {}
+
+
+def contribute(key: str, context_of) -> None:
+    """Add ``context_of(request, product, *, can_edit) -> dict`` to the context of tab ``key``."""
+    if key not in _BY_KEY:
+        raise ValueError(f"No record tab {key!r}.")
+    if context_of not in _CONTRIBUTIONS.setdefault(key, []):
+        _CONTRIBUTIONS[key].append(context_of)
+
+
+def contributed_context(key: str, request, product, *, can_edit: bool) -> dict:
+    context = {}
+    for context_of in _CONTRIBUTIONS.get(key, ()):
+        context.update(context_of(request, product, can_edit=can_edit))
+    return context

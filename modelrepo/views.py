@@ -11,12 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views import View
 
 from catalog import health
@@ -45,14 +41,10 @@ from modelrepo.forms import (
 from modelrepo.models import ModelDetails
 from common import errors
 from common.messages import refused
-from uploads import services as upload_services
-from uploads.choices import ChunkState
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 HISTORY_ROWS = 25  # newest moves of the current-version pointer shown on the Versions tab
-MAX_SESSIONS = 50  # open upload sessions listed on the Artifacts tab
-UPLOAD_PARALLEL_CHUNKS = 3  # chunks the browser uploader sends at a time
 # Free-text filters whose field reads one value; repeated parameters (what checkboxes send)
 # are joined into the comma-separated form the FilterSet also accepts.
 JOINED_FILTERS = ("tag", "space")
@@ -261,6 +253,7 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
         elif tab == "activity":
             events = audit.product_events(product)
             context["page_obj"] = Paginator(events, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(record_tabs.contributed_context(tab, request, product, can_edit=can_edit))
         return render(request, self.template_name, context)
 
 
@@ -333,18 +326,6 @@ def versions_tab(request, product) -> dict:
     }
 
 
-def open_upload_sessions(user, product) -> list:
-    """The open and assembling sessions ``user`` may see, each with ``received_bytes`` and
-    ``received_count`` summed in the same query."""
-    received = Q(chunks__state=ChunkState.RECEIVED)
-    sessions = upload_services.session_list(user=user, product=product).select_related("created_by", "version")
-    sessions = sessions.annotate(
-        received_bytes=Coalesce(Sum("chunks__size", filter=received), 0),
-        received_count=Count("chunks", filter=received),
-    )
-    return list(sessions[:MAX_SESSIONS])
-
-
 def flagged_imports(artifact) -> list[str]:
     """The globals the pickle scan flagged: dangerous ones for an unsafe artifact, unknown ones
     too for a suspicious one."""
@@ -370,17 +351,11 @@ def artifacts_tab(request, product, can_edit: bool) -> dict:
         artifact.can_delete = rules.artifact_delete_refusal(artifact) is None
         # An external reference downloads as a redirect only when it is http(s).
         artifact.downloadable = not artifact.external_uri or artifact.external_uri.lower().startswith(("https:", "http:"))
-    context = {"page_obj": page, "sessions": open_upload_sessions(request.user, product)}
+    context = {"page_obj": page}
     if can_edit:
         draft_versions = selectors.version_list(product=product).exclude(status=VersionStatus.RELEASED)
         context["draft_versions"] = list(draft_versions.order_by("-created_at", "-id"))
         context["artifact_kinds"] = ArtifactKind.choices
-        context["uploader_config"] = {
-            "uploadsUrl": reverse("uploads-api:session-list", kwargs={"product_id": product.pk}),
-            "artifactsUrl": reverse("modelrepo-api:artifacts", kwargs={"product_id": product.pk}),
-            "csrfToken": get_token(request),
-            "parallel": UPLOAD_PARALLEL_CHUNKS,
-        }
     return context
 
 
@@ -552,7 +527,15 @@ class VersionConfirmView(RecordActionMixin, View):
 
 
 class VersionReleaseView(VersionConfirmView):
+    """Says before the click why a version cannot be released (no files, unsafe files), by the
+    same rule the release service applies."""
+
     template_name = "modelrepo/version_release.html"
+
+    def render_page(self, request, version, form, status=200, **context):
+        files = [] if version.is_released else list(version_services.signed_artifacts(version))
+        context.setdefault("refusal", rules.version_release_refusal(version, files))
+        return super().render_page(request, version, form, status, **context)
 
     def act(self, request, version, form):
         version = version_services.version_release(actor=request.user, product=self.product, version=version)

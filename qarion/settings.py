@@ -149,7 +149,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or not env_bool("QARION_STATIC_MANIFEST", not EMBEDDED)
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "qarion.staticfiles.ManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG

@@ -8,28 +8,21 @@ import base64
 import binascii
 import logging
 import math
-import os
 import re
 import time
-import unicodedata
-import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Product
 from catalog import access, audit
-from modelrepo import policy
-from modelrepo import artifacts as modelrepo_artifacts
-from modelrepo import scanning
-from modelrepo import services as modelrepo_services
-from modelrepo import storage
-from modelrepo.choices import ArtifactKind
-from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, invalid
+from common.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, invalid
+from modelrepo import ingest, rules, storage
 from uploads import staging
 from uploads.choices import ChunkState, SessionStatus
 from uploads.models import UploadChunk, UploadSession
@@ -38,7 +31,6 @@ log = logging.getLogger(__name__)
 
 MAX_CHUNKS = 10_000
 MAX_ASSEMBLY_ATTEMPTS = 5
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=[\w.+\"-]+)*$")
 
 
@@ -64,25 +56,19 @@ class LengthRequired(DomainError):
 # --- validation helpers -------------------------------------------------------------------
 
 def validate_file_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise invalid({"file_name": ["Give the file's name, such as model.safetensors."]})
-    if len(name) > 255:
-        raise invalid({"file_name": ["File names are at most 255 characters."]})
-    if "/" in name or "\\" in name:
-        raise invalid({"file_name": ["A file name cannot contain a path separator (/ or \\); send the base name only."]})
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-        raise invalid({"file_name": ["A file name cannot contain control characters."]})
-    if name in (".", "..") or name != name.strip():
-        raise invalid({"file_name": ["A file name cannot be . or .. or start or end with spaces."]})
+    problem = rules.file_name_problem(name)
+    if problem:
+        raise invalid({"file_name": [problem]})
     return name
 
 
 def validate_sha256(value, field="expected_sha256") -> str:
     if value in (None, ""):
         return ""
-    if not isinstance(value, str) or not _SHA256.match(value):
-        raise invalid({field: ["A SHA-256 is 64 hexadecimal characters."]})
-    return value.lower()
+    stored = rules.normalise_sha256(value) if isinstance(value, str) and value == value.strip() else None
+    if stored is None:
+        raise invalid({field: [rules.SHA256_MESSAGE]})
+    return stored
 
 
 def parse_content_digest(header: str | None) -> bytes | None:
@@ -124,35 +110,14 @@ def _ttl() -> timedelta:
     return timedelta(seconds=settings.QARION_UPLOAD_SESSION_TTL)
 
 
-def _optional_related(model, raw_id, product: Product, field: str):
-    if raw_id in (None, ""):
-        return None
-    try:
-        return model.objects.get(pk=uuid.UUID(str(raw_id)), product=product)
-    except (ValueError, model.DoesNotExist):
-        raise invalid({field: [f"No {model._meta.verbose_name} with this id exists on this record."]}) from None
-
-
 # --- access -------------------------------------------------------------------------------
 
 def session_visible_to(session: UploadSession, user) -> bool:
+    """Whether ``user`` may act on ``session``: its creator with edit access to the record,
+    or a space/org admin."""
     if session.created_by_id == user.pk:
         return access.can(user, access.EDIT, session.product)
     return access.can(user, access.VIEW_OTHERS_SESSIONS, session.product)
-
-
-def session_get(*, user, product: Product, session_id) -> UploadSession:
-    """A session of ``product`` that ``user`` may act on (its creator with edit access, or
-    a space/org admin); NotFound otherwise."""
-    try:
-        session = UploadSession.objects.select_related("product__space__organization").get(
-            pk=uuid.UUID(str(session_id)), product=product
-        )
-    except (ValueError, UploadSession.DoesNotExist):
-        raise NotFound("No upload session with this id exists on this record.") from None
-    if not session_visible_to(session, user):
-        raise NotFound("No upload session with this id exists on this record.")
-    return session
 
 
 def session_list(*, user, product: Product, statuses=(SessionStatus.OPEN, SessionStatus.ASSEMBLING)):
@@ -170,12 +135,23 @@ def open_sessions_naming_run(run) -> int:
 
 
 def received_chunks(session: UploadSession) -> tuple[list[int], int]:
-    rows = session.chunks.filter(state=ChunkState.RECEIVED).values_list("index", "size")
-    indexes, total = [], 0
-    for index, size in rows:
-        indexes.append(index)
-        total += size
-    return sorted(indexes), total
+    """(the indexes of the chunks received, in order; their total size), kept on ``session``
+    once known, so a response that shows them twice, or a service that already knows them,
+    costs no query."""
+    known = session.__dict__.get("_received_chunks")
+    if known is None:
+        rows = session.chunks.filter(state=ChunkState.RECEIVED).values_list("index", "size")
+        indexes, total = [], 0
+        for index, size in rows:
+            indexes.append(index)
+            total += size
+        known = _know_received(session, sorted(indexes), total)
+    return known
+
+
+def _know_received(session: UploadSession, indexes: list[int], total: int) -> tuple[list[int], int]:
+    session.__dict__["_received_chunks"] = (indexes, total)
+    return indexes, total
 
 
 # --- start --------------------------------------------------------------------------------
@@ -192,28 +168,22 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
             f"The file is {total_size} bytes; this server accepts at most {settings.QARION_UPLOAD_MAX_SIZE} bytes per upload.",
             details={"total_size": total_size, "max_size": settings.QARION_UPLOAD_MAX_SIZE},
         )
-    if artifact_kind not in ArtifactKind.values:
-        raise invalid({"artifact_kind": [f"Unknown kind; use one of: {', '.join(ArtifactKind.values)}."]})
     content_type = (content_type or "application/octet-stream").strip()
     if len(content_type) > 255 or not _CONTENT_TYPE.match(content_type):
         raise invalid({"content_type": ["Give a media type such as application/octet-stream."]})
     expected_sha256 = validate_sha256(expected_sha256)
-    version = _optional_related(ModelVersion, version_id, product, "version_id")
-    training_run = _optional_related(TrainingRun, training_run_id, product, "training_run_id")
     if not isinstance(make_current, bool):
         raise invalid({"make_current": ["Must be true or false."]})
-    modelrepo_services.check_version_accepts_file(version=version, file_name=file_name, product=product)
-    if make_current:
-        # Refused before any bytes arrive, not after (DOMAIN.md, change_policy).
-        policy.check_current_pointer(
-            product, field="current_artifact", label=file_name, asked_by="make_current",
-            hint="Upload the file without make_current, then propose it as the current artifact:")
+    # Refused before any bytes arrive, not after (DOMAIN.md, change_policy).
+    target = ingest.artifact_ingest_check(product=product, file_name=file_name, kind=artifact_kind,
+                                          version_id=version_id, training_run_id=training_run_id,
+                                          make_current=make_current)
     chunk_size, total_chunks = plan_chunks(total_size)
     session = UploadSession(
         product=product, created_by=actor, file_name=file_name, content_type=content_type, total_size=total_size,
-        artifact_kind=artifact_kind, expected_sha256=expected_sha256, version=version, training_run=training_run,
-        make_current=make_current, chunk_size=chunk_size, total_chunks=total_chunks, status=SessionStatus.OPEN,
-        expires_at=timezone.now() + _ttl(),
+        artifact_kind=artifact_kind, expected_sha256=expected_sha256, version=target.version,
+        training_run=target.training_run, make_current=make_current, chunk_size=chunk_size,
+        total_chunks=total_chunks, status=SessionStatus.OPEN, expires_at=timezone.now() + _ttl(),
     )
     staging.create(session.id, total_size)
     try:
@@ -226,6 +196,7 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
     except Exception:
         staging.remove(session.id)
         raise
+    _know_received(session, [], 0)
     return session
 
 
@@ -243,7 +214,18 @@ def _refuse_unless_open(session: UploadSession, now) -> None:
 
 
 def chunk_receive(*, session: UploadSession, index_raw, content_length, content_digest, read) -> dict:
-    """Receive chunk ``index_raw`` of ``session`` from ``read(n)``."""
+    """Receive chunk ``index_raw`` of ``session`` from ``read(n)``: let it in while the
+    session is open, stream it to its offset, record it received: three queries for a chunk
+    arriving the first time, none of them holding a lock while the bytes stream."""
+    index = _chunk_index(session, index_raw)
+    length = _chunk_length(session, index, content_length)
+    want_digest = parse_content_digest(content_digest)
+    _let_in(session, index)
+    written, sha256 = _write_chunk(session, index, length, read, want_digest)
+    return _record_received(session, index, written, sha256)
+
+
+def _chunk_index(session: UploadSession, index_raw) -> int:
     try:
         index = int(index_raw)
         if str(index) != str(index_raw).strip():
@@ -253,6 +235,10 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
     if index < 0 or index >= session.total_chunks:
         raise invalid({"chunk_index": [f"Chunk indexes run from 0 to {session.total_chunks - 1}."]},
                       code="chunk_index_out_of_range")
+    return index
+
+
+def _chunk_length(session: UploadSession, index: int, content_length) -> int:
     if content_length in (None, ""):
         raise LengthRequired("Send the chunk with a Content-Length header.")
     try:
@@ -263,16 +249,31 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
     if length != expected:
         raise invalid({"chunk": [f"Chunk {index} must be exactly {expected} bytes; this one is {length}."]},
                       code="chunk_size_mismatch")
-    want_digest = parse_content_digest(content_digest)
+    return length
 
+
+def _let_in(session: UploadSession, index: int) -> None:
+    """Let chunk ``index``'s bytes in only while the session is open, and move its expiry on.
+
+    A chunk arriving for the first time needs nothing more (one conditional UPDATE): until it
+    is recorded received, a concurrent complete finds it missing. A chunk arriving again (a
+    retry, or a re-send of wrong bytes) is first marked ``writing`` under the session row's
+    lock, so a concurrent complete either sees it missing or has already closed the session
+    to it (the same lock serialises them)."""
     now = timezone.now()
+    first_time = ~Exists(UploadChunk.objects.filter(session_id=OuterRef("pk"), index=index))
+    if UploadSession.objects.filter(first_time, pk=session.pk, status=SessionStatus.OPEN, expires_at__gt=now).update(
+            expires_at=now + _ttl(), updated_at=now):
+        return
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().get(pk=session.pk)
         _refuse_unless_open(locked, now)
-        UploadChunk.objects.update_or_create(
-            session=locked, index=index, defaults={"state": ChunkState.WRITING, "size": 0, "sha256": ""}
-        )
+        UploadChunk.objects.filter(session_id=session.pk, index=index).update(
+            state=ChunkState.WRITING, size=0, sha256="", updated_at=now)
+        UploadSession.objects.filter(pk=session.pk).update(expires_at=now + _ttl(), updated_at=now)
 
+
+def _write_chunk(session: UploadSession, index: int, length: int, read, want_digest: bytes | None) -> tuple[int, str]:
     try:
         written, digest = staging.write_chunk(session.id, index * session.chunk_size, length, read)
     except staging.ShortBody as exc:
@@ -285,20 +286,27 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
              "expected": base64.b64encode(want_digest).decode(), "actual": base64.b64encode(digest.digest()).decode()},
             code="chunk_digest_mismatch",
         )
-    sha256 = digest.hexdigest()
-    with transaction.atomic():
-        updated = UploadSession.objects.filter(pk=session.pk, status=SessionStatus.OPEN).update(
-            expires_at=timezone.now() + _ttl(), updated_at=timezone.now()
-        )
-        if not updated:
-            current = UploadSession.objects.get(pk=session.pk)
-            _refuse_unless_open(current, timezone.now())
-        UploadChunk.objects.filter(session_id=session.pk, index=index).update(
-            state=ChunkState.RECEIVED, size=written, sha256=sha256
-        )
-        indexes, total = received_chunks(session)
-    return {"chunk_index": index, "size": written, "sha256": sha256, "received_count": len(indexes),
-            "received_bytes": total}
+    return written, digest.hexdigest()
+
+
+def _record_received(session: UploadSession, index: int, written: int, sha256: str) -> dict:
+    """Record the chunk received (one upsert) and answer the receipt, read after it, with what
+    has arrived so far (one query, which also tells whether the session is still open)."""
+    UploadChunk.objects.bulk_create(
+        [UploadChunk(session_id=session.pk, index=index, state=ChunkState.RECEIVED, size=written, sha256=sha256)],
+        update_conflicts=True, unique_fields=["session", "index"], update_fields=["state", "size", "sha256", "updated_at"],
+    )
+    received = Q(chunks__state=ChunkState.RECEIVED)
+    status, count, total = (
+        UploadSession.objects.filter(pk=session.pk)
+        .annotate(count=Count("chunks", filter=received), total=Sum("chunks__size", filter=received))
+        .values_list("status", "count", "total").get()
+    )
+    if status in (SessionStatus.EXPIRED, SessionStatus.ABORTED):  # closed while the bytes streamed in
+        session.status = status
+        _refuse_unless_open(session, timezone.now())
+    return {"chunk_index": index, "size": written, "sha256": sha256, "received_count": count,
+            "received_bytes": total or 0}
 
 
 # --- complete and assemble ----------------------------------------------------------------
@@ -325,181 +333,130 @@ def session_complete(*, actor, session: UploadSession, expected_sha256=None) -> 
         locked.lease_until = None
         locked.error = None
         locked.save(update_fields=["expected_sha256", "status", "lease_until", "error", "updated_at"])
+    _know_received(locked, sorted(received), locked.total_size)
     return locked
 
 
-def _claim(session_id) -> timezone.datetime | None:
+@dataclass
+class _Lease:
+    """This worker's hold on an assembling session: taken by ``_claim``, renewed while the
+    file is hashed, and the condition of every outcome it writes."""
+
+    session_id: object
+    until: datetime
+
+    def renew(self) -> None:
+        new_until = timezone.now() + timedelta(seconds=settings.QARION_ASSEMBLY_LEASE_SECONDS)
+        if UploadSession.objects.filter(pk=self.session_id, status=SessionStatus.ASSEMBLING,
+                                        lease_until=self.until).update(lease_until=new_until):
+            self.until = new_until
+
+    def settle(self, **fields) -> bool:
+        """Write the outcome only while the lease is still ours."""
+        return bool(
+            UploadSession.objects.filter(pk=self.session_id, status=SessionStatus.ASSEMBLING, lease_until=self.until)
+            .update(updated_at=timezone.now(), **fields)
+        )
+
+    def fail(self, code: str, message: str, details: dict | None = None) -> None:
+        if self.settle(status=SessionStatus.FAILED, lease_until=None,
+                       error={"code": code, "message": message, "details": details or {}}):
+            staging.remove(self.session_id)
+
+
+class _LeaseLost(Exception):
+    """Another worker took the session over after this one's lease ran out; it finishes."""
+
+
+def _claim(session_id) -> _Lease | None:
     """Take the assembly lease: an assembling session nobody holds, or whose holder's lease
-    ran out (a dead worker). Returns the lease's end, or None when not ours to take."""
+    ran out (a dead worker). None when it is not ours to take."""
     now = timezone.now()
     lease_until = now + timedelta(seconds=settings.QARION_ASSEMBLY_LEASE_SECONDS)
     taken = UploadSession.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=session_id, status=SessionStatus.ASSEMBLING
     ).update(lease_until=lease_until, assembly_attempts=F("assembly_attempts") + 1)
-    return lease_until if taken else None
-
-
-def _renew(session_id, lease: dict) -> None:
-    new_until = timezone.now() + timedelta(seconds=settings.QARION_ASSEMBLY_LEASE_SECONDS)
-    if UploadSession.objects.filter(pk=session_id, status=SessionStatus.ASSEMBLING, lease_until=lease["until"]).update(
-        lease_until=new_until
-    ):
-        lease["until"] = new_until
-
-
-def _settle(session_id, held_until, **fields) -> bool:
-    """Write the outcome only while the lease is still ours."""
-    return bool(
-        UploadSession.objects.filter(pk=session_id, status=SessionStatus.ASSEMBLING, lease_until=held_until).update(
-            updated_at=timezone.now(), **fields
-        )
-    )
-
-
-def _fail(session_id, held_until, code: str, message: str, details: dict | None = None) -> None:
-    if _settle(session_id, held_until, status=SessionStatus.FAILED, lease_until=None,
-               error={"code": code, "message": message, "details": details or {}}):
-        staging.remove(session_id)
+    return _Lease(session_id, lease_until) if taken else None
 
 
 def session_assemble(session_id) -> None:
-    """Hash the staged file once, compare with the expected sha256, move it into storage
-    (a rename on local storage), fsync once, create the artifact. Idempotent and
-    restartable: a crash at any point followed by a retry ends in exactly one artifact or
-    one clear failure."""
-    from modelrepo import formats
-
+    """Hash the staged file once, compare with the expected sha256, then hand it to the
+    artifact ingest (format, scan, the move into storage, the artifact) and mark the session
+    completed in the ingest's transaction. Idempotent and restartable: a crash at any point
+    followed by a retry ends in exactly one artifact or one clear failure."""
     entered = time.monotonic()
-    until = _claim(session_id)
-    if until is None:
+    lease = _claim(session_id)
+    if lease is None:
         return
-    lease = {"until": until}
     session = UploadSession.objects.select_related("product__space__organization", "created_by", "version",
                                                    "training_run").get(pk=session_id)
     if session.assembly_attempts > MAX_ASSEMBLY_ATTEMPTS:
-        _fail(session_id, lease["until"], "assembly_failed",
-              "The upload could not be assembled after several attempts; start a new upload session.")
+        lease.fail("assembly_failed", "The upload could not be assembled after several attempts; start a new upload "
+                   "session.")
         return
-    key = storage.key_for_session(session.id)
-    target = storage.local_path(key)
-    source = staging.staging_path(session.id)
-    if not source.exists():
-        if target is not None and target.exists():
-            source = target  # an earlier attempt moved the file before it could finish
-        else:
-            _fail(session_id, lease["until"], "staged_bytes_missing",
-                  "The uploaded bytes are no longer on the server; start a new upload session.")
-            return
-
+    store = storage.artifact_store()
+    source = _assembled_file(session, store)
+    if source is None:
+        lease.fail("staged_bytes_missing", "The uploaded bytes are no longer on the server; start a new upload session.")
+        return
     if source.stat().st_size != session.total_size:
-        _fail(session_id, lease["until"], "size_mismatch", "The staged file has the wrong size; start a new upload session.")
+        lease.fail("size_mismatch", "The staged file has the wrong size; start a new upload session.")
         return
     started = time.monotonic()
-    # On local storage the file's one fsync runs beside the hashing pass (the disk writes back
-    # what the chunks left dirty while the CPU hashes), so the move below only has the
-    # directory left to make durable.
-    durable = staging.BackgroundFsync(source) if target is not None else None
-    try:
-        sha256 = staging.hash_file(source, on_progress=lambda: _renew(session_id, lease))
-    finally:
-        if durable is not None:
-            durable.wait()
+    with store.staged(source) as staged:  # local storage makes the file durable beside the hashing pass
+        sha256 = staging.hash_file(source, on_progress=lease.renew)
     hashed = time.monotonic()
     if session.expected_sha256 and sha256 != session.expected_sha256:
-        _settle(session_id, lease["until"], status=SessionStatus.OPEN, lease_until=None, error={
-            "code": "checksum_mismatch",
-            "message": "The file's sha256 differs from the expected one; re-send the wrong chunks or complete "
-                       "again with the right checksum.",
-            "details": {"expected_sha256": session.expected_sha256, "actual_sha256": sha256},
-        })
+        _reopen_after_checksum_mismatch(session, lease, sha256)
         return
-
-    detection = formats.detect_path(source)
-    # Pickle-bearing files are scanned by walking their opcodes (never loaded) before they move.
-    scan = scanning.scan_path(source, detection.format)
-    safety = scan.safety if detection.format in scanning.PICKLE_FORMATS else formats.safety_for(detection)
-    if target is not None:
-        if source != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-        staging.fsync_path(target.parent)
-    else:
-        with open(source, "rb") as fh:
-            storage.artifact_storage().save(key, fh)
-
-    try:
-        with transaction.atomic():
-            locked = UploadSession.objects.select_for_update().get(pk=session_id)
-            if locked.status != SessionStatus.ASSEMBLING or locked.lease_until != lease["until"]:
-                return  # another worker took over after our lease ran out; it finishes
-            make_current = session.make_current and safety != "unsafe"
-            refusal = _pointer_refusal(session, detection) if make_current else None
-            artifact = modelrepo_services.artifact_create_from_upload(
-                actor=session.created_by, product=session.product, session_id=session.id, file_name=session.file_name,
-                content_type=session.content_type, size_bytes=session.total_size, sha256=sha256,
-                kind=session.artifact_kind, version=session.version, training_run=session.training_run,
-                storage_key=key, detected_format=detection.format, format_details=_details(detection),
-                safety=safety, make_current=make_current and refusal is None,
-            )
-            if detection.format in scanning.PICKLE_FORMATS:
-                modelrepo_artifacts.artifact_record_scan(artifact=artifact, safety=safety, details=scan.details())
-            locked.status = SessionStatus.COMPLETED
-            locked.artifact = artifact
-            locked.lease_until = None
-            locked.error = _make_current_skipped(session.product, artifact, refusal) if refusal else None
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "artifact", "lease_until", "error", "completed_at", "updated_at"])
-    except DomainError as exc:
-        _fail(session_id, lease["until"], exc.code, exc.message, exc.details)
-        if target is not None:
-            target.unlink(missing_ok=True)
-        else:
-            storage.artifact_storage().delete(key)
+    if not _ingest(session, lease, staged, sha256):
         return
-    if target is None:
-        staging.remove(session.id)
+    staging.remove(session.id)  # what a copy into object storage left behind
     log.info("Assembled upload %s (%d bytes): claim and checks %.2f s, hash %.2f s, detect, move and record %.2f s",
              session.id, session.total_size, started - entered, hashed - started, time.monotonic() - hashed)
 
 
-def _pointer_refusal(session: UploadSession, detection) -> DomainError | None:
-    """Why the change policy would refuse making the assembled file current now, if it would.
+def _assembled_file(session: UploadSession, store) -> Path | None:
+    """The session's finished bytes: its staging file or, when an earlier attempt moved that
+    into (local) storage before it could finish, the stored file."""
+    source = staging.staging_path(session.id)
+    if source.exists():
+        return source
+    return store.stored_path(storage.key_for_session(session.id))
 
-    A session that asked for make_current was checked at start; the policy (or the record's
-    risk class) may have changed while the bytes arrived, and the pickle rule can only be
-    judged once the format is detected. Failing the upload then would throw away bytes that
-    are fine to keep, so the file is attached without moving the pointer and the completed
-    session says so in ``error`` (code ``make_current_skipped``)."""
-    candidate = Artifact(file_name=session.file_name, detected_format=detection.format,
-                         format_details=_details(detection))
+
+def _reopen_after_checksum_mismatch(session: UploadSession, lease: _Lease, sha256: str) -> None:
+    """The bytes stay staged and the session open, so the client can re-send wrong chunks or
+    complete again with the right checksum."""
+    lease.settle(status=SessionStatus.OPEN, lease_until=None, error={
+        "code": "checksum_mismatch",
+        "message": "The file's sha256 differs from the expected one; re-send the wrong chunks or complete "
+                   "again with the right checksum.",
+        "details": {"expected_sha256": session.expected_sha256, "actual_sha256": sha256},
+    })
+
+
+def _ingest(session: UploadSession, lease: _Lease, staged, sha256: str) -> bool:
+    """Create the artifact and complete the session in one transaction, while the lease is
+    ours; True when this worker did."""
+    def complete(ingested) -> None:
+        if not lease.settle(status=SessionStatus.COMPLETED, artifact=ingested.artifact, lease_until=None,
+                            error=ingested.make_current_skipped, completed_at=timezone.now()):
+            raise _LeaseLost
+
     try:
-        policy.check_current_pointer(session.product, field="current_artifact", label=session.file_name,
-                                     artifacts=[candidate])
+        ingest.artifact_ingest(
+            actor=session.created_by, product=session.product, staged=staged, source_session_id=session.id,
+            file_name=session.file_name, content_type=session.content_type, size_bytes=session.total_size,
+            sha256=sha256, kind=session.artifact_kind, version=session.version, training_run=session.training_run,
+            make_current=session.make_current, on_recorded=complete,
+        )
+    except _LeaseLost:
+        return False
     except DomainError as exc:
-        return exc
-    return None
-
-
-def _make_current_skipped(product: Product, artifact, refusal: DomainError) -> dict:
-    details = {"reason": refusal.code}
-    if isinstance(refusal, policy.ChangeRequestRequired):
-        url = policy.change_request_url(product, {"current_artifact": str(artifact.pk)},
-                                        title=f"Make {artifact.file_name} the current artifact")
-        why = ("this space now requires an approved change request to move the current artifact of this "
-               f"high-risk record. Propose it as the current artifact: {url}")
-        details["change_request_url"] = url
-    else:
-        why = refusal.message
-        details.update(refusal.details)
-    return {"code": "make_current_skipped", "details": details,
-            "message": f"{artifact.file_name} was uploaded but not made the current artifact: {why}"}
-
-
-def _details(detection) -> dict:
-    details = dict(detection.details or {})
-    if detection.error:
-        details["error"] = detection.error
-    return details
+        lease.fail(exc.code, exc.message, exc.details)
+        return False
+    return True
 
 
 def session_abort(*, actor, session: UploadSession) -> UploadSession:

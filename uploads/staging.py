@@ -7,7 +7,6 @@ import hashlib
 import mmap
 import os
 import sys
-import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -104,37 +103,6 @@ def hash_file(path: Path, *, on_progress=None, progress_every: int = 256 * 1024 
         view.release()
         buffer.close()
     return digest.hexdigest()
-
-
-def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class BackgroundFsync:
-    """fsync ``path`` in a thread, so the disk finishes writing the file while the CPU hashes
-    it; ``wait()`` returns once it is durable (and re-raises the fsync's error, if any). The
-    data of an inode is durable whatever name it has later, so after a rename only the
-    directory is left to fsync."""
-
-    def __init__(self, path: Path):
-        self._error = None
-        self._thread = threading.Thread(target=self._run, args=(path,), name="fsync", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        try:
-            fsync_path(path)
-        except OSError as exc:
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def remove(session_id) -> None:

@@ -1,6 +1,6 @@
 """Layout pieces every page shares, so their markup lives in one template each: a data table
 (frame, caption, header, rows, pagination, what to show when there are no rows), the empty
-state of a list, a titled card section, and a page's header.
+state of a list, a titled card section, a page's header, and a form's submit and cancel buttons.
 
     {% datatable page_obj.object_list class="activity-table" paginate=True %}
       {% caption %}Activity of {{ product.name }}, newest first
@@ -71,10 +71,10 @@ class DataTableNode(template.Node):
         for item in items:
             values = item if len(self.row_names) > 1 else (item,)
             with context.push(**dict(zip(self.row_names, values, strict=True))):
-                rows.append(self.row.render(context))
+                rows.append(_stripped(self.row, context))
         options = {name: value.resolve(context) for name, value in self.options.items()}
         caption = _stripped(self.caption, context)
-        return _render(context, TABLE_TEMPLATE, table=options, caption=caption, head=self.head.render(context),
+        return _render(context, TABLE_TEMPLATE, table=options, caption=caption, head=_stripped(self.head, context),
                        rows=rows)
 
 
@@ -142,3 +142,9 @@ def page_header(parser, token):
     text = parser.parse(("actions", "endpage_header"))
     actions = _optional_section(parser, "actions", "endpage_header")
     return PieceNode("header", PAGE_HEADER_TEMPLATE, title, options, text=text, actions=actions)
+
+
+@register.inclusion_tag("includes/form_actions.html")
+def form_actions(submit, cancel_url):
+    """A form's submit button, labelled ``submit``, and the way back to ``cancel_url`` unsaved."""
+    return {"submit": submit, "cancel_url": cancel_url}

@@ -70,3 +70,30 @@ def test_organization_members_see_the_directory_but_no_contents(world):
     assert access.can(world.org_member, access.VIEW_DIRECTORY, world.org)
     assert list(access.visible_spaces(world.org_member)) == []
     assert set(access.visible_spaces(world.org_admin)) == {world.lab, world.other}
+
+
+def test_grants_fetched_with_a_row_equal_the_ones_asked_for_and_cost_no_query(world, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from catalog.models import AccessRequest
+    from uploads.models import UploadSession
+    ProductRole.objects.create(product=world.record, user=world.viewer, role="steward")
+    ProductRole.objects.create(product=world.record, user=world.member, role="data_architect")
+    AccessRequest.objects.create(requester=world.outsider, space=world.lab, product=world.record, level="edit",
+                                 justification="j", status="granted")
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    session = UploadSession.objects.create(product=world.record, file_name="m.bin", total_size=1, chunk_size=1,
+                                           total_chunks=1, artifact_kind="weights", expires_at="2100-01-01T00:00Z")
+    for user in [*world.users.values(), root]:
+        for record in (world.record, world.other_record):
+            asked = access.permitted_actions(user, Product.objects.get(pk=record.pk))
+            with django_assert_num_queries(1):
+                fetched = access.get_with_grants(Product.objects.select_related("space"), user, pk=record.pk)
+            with django_assert_num_queries(0):
+                assert access.permitted_actions(user, fetched) == asked, (user.username, record.name)
+        row = access.get_with_grants(UploadSession.objects.select_related("product__space"), user,
+                                     product_path="product__", pk=session.pk)
+        assert access.permitted_actions(user, row.product) == access.permitted_actions(user, Product.objects.get(pk=world.record.pk))
+    # What one user may do is not taken for another's.
+    fetched = access.get_with_grants(Product.objects.all(), world.editor, pk=world.record.pk)
+    assert access.can(world.editor, access.EDIT, fetched) and not access.can(world.org_member, access.VIEW, fetched)

@@ -16,18 +16,17 @@ from catalog.choices import OrganizationRole, SpaceRole
 from catalog import roles
 from governance import space_policy
 from catalog.models import AuditEvent
-from modelrepo import artifacts, training, versions
+from modelrepo import artifacts, ingest, training, versions
 from modelrepo import services as modelrepo_services
 from uploads import services as upload_services
 from tests.conftest import make_user
 
 MODULES = [catalog_services, collab, roles, modelrepo_services, versions, artifacts, training,
-           upload_services]
+           ingest, upload_services]
 
 # Functions that take an actor but are not single audited writes, and why.
 EXEMPT = {
     "uploads.services.chunk_receive": "bytes arriving; the upload is audited when it starts and when it completes",
-    "uploads.services.session_get": "a read",
     "uploads.services.session_list": "a read",
     "modelrepo.versions.version_release": "needs the release work's signing set-up; its tests count the event",
     "modelrepo.versions.version_deprecate": "applies to released versions only; see version_release",
@@ -118,6 +117,7 @@ WALK = {
         actor=w.editor, product=w.record, data={"description": "changed"}),
     "modelrepo.services.artifact_create_from_upload": lambda w: (lambda s: (_receive(s), lambda: _complete(w, s))[1])(
         _session(w)),
+    "modelrepo.ingest.artifact_ingest": lambda w: (lambda s: (_receive(s), lambda: _complete(w, s))[1])(_session(w)),
     "modelrepo.versions.version_create": lambda w: lambda: _version(w),
     "modelrepo.versions.version_update": lambda w: (lambda v: lambda: versions.version_update(
         actor=w.editor, product=w.record, version=v, data={"release_notes": "notes"}))(_version(w)),

@@ -1,6 +1,8 @@
 """``verify_audit_chain``: passes on an untouched chain and names the first broken link after
 each kind of tampering (done with raw SQL, as someone with database access would)."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -140,3 +142,13 @@ def test_deleting_a_user_leaves_their_events_intact_and_verifiable(chain, world)
     assert audit.verify_chain(chain)[1] is None
     assert "chain intact" in _run("--organization", "acme")
     assert AuditChainHead.objects.get(chain=chain).sequence == AuditEvent.objects.filter(chain=chain).count()
+
+
+@pytest.mark.parametrize("flops", [1.2e24, 3e16, 2.5e25])
+def test_a_huge_float_in_a_change_verifies_after_the_round_trip_through_the_database(world, flops):
+    # JSON writes 1.2e24 as 1.2e+24; PostgreSQL's jsonb gives it back as 1200000000000000000000000.
+    services.model_record_update(actor=world.editor, product=world.record, data={"training_compute_flops": flops})
+    event = AuditEvent.objects.filter(action="model_record.updated").latest("sequence")
+    assert event.changes["training_compute_flops"]["new"] == int(Decimal(repr(flops)))
+    assert audit.verify_chain(audit.chain_of(world.org))[1] is None
+    assert "chain intact" in _run("--organization", world.org.slug)

@@ -703,3 +703,22 @@ def test_the_filter_panel_filters_by_my_role_and_owner(client_as, world):
     assert list(client.get("/s/lab/models/?role=owner").context["page_obj"].object_list) == []
     owned = client.get("/s/lab/models/?owner=editor")
     assert [p.name for p in owned.context["page_obj"].object_list] == ["Churn predictor"]
+
+
+def test_the_tab_bar_lists_every_tab_in_order_and_marks_the_open_one(world, client_as):
+    from modelrepo.tabs import RECORD_TABS
+
+    body = client_as("viewer").get(tab_url(world.record, "lineage")).content.decode()
+    bar = body.split('class="nav nav-tabs')[1].split("</ul>")[0]
+    links = [f'href="{detail_url(world.record)}">Overview</a>'] + [
+        f'href="{tab_url(world.record, tab.key)}">{tab.label}</a>' for tab in RECORD_TABS[1:]]
+    assert [bar.index(link) for link in links] == sorted(bar.index(link) for link in links)
+    assert bar.count('aria-current="page"') == 1
+    assert f'aria-current="page" href="{tab_url(world.record, "lineage")}"' in bar
+
+
+def test_the_pages_under_a_tab_link_back_to_it_in_their_breadcrumbs(world, client_as):
+    body = client_as("editor").get(reverse("modelrepo:artifact_register", kwargs={"product_id": world.record.pk}))
+    crumbs = body.content.decode().split('class="breadcrumb"')[1].split("</ol>")[0]
+    assert f'<a href="{tab_url(world.record, "artifacts")}">Artifacts</a>' in crumbs
+    assert '<li class="breadcrumb-item active" aria-current="page">Register external file</li>' in crumbs

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from catalog import services as catalog_services
 from modelrepo.models import Artifact
 from uploads import services, staging
-from uploads.models import UploadSession
+from uploads.models import UploadChunk, UploadSession
 from tests.uploads.conftest import MiB, Uploader, payload, uploads_url
 
 
@@ -52,10 +52,28 @@ def test_other_users_sessions_are_hidden_except_from_admins(uploader, world):
     client = APIClient()
     client.force_authenticate(other)
     assert client.get(uploads_url(world.record.pk, upload_id)).status_code == 404
+    assert Uploader(client, world.record.pk).put(upload_id, 0, b"x" * MiB).status_code == 404
+    assert not UploadChunk.objects.exists()
     assert client.get(uploads_url(world.record.pk)).json() == []
     admin = uploader("space_admin")
     assert admin.get(upload_id).status_code == 200
     assert [s["id"] for s in admin.client.get(uploads_url(world.record.pk)).json()] == [upload_id]
+
+
+@pytest.mark.parametrize("username,scope,status", [
+    ("outsider", "write", 404),  # cannot see the record
+    ("org_member", "write", 404),
+    ("viewer", "write", 403),  # sees the record, may not change it
+    ("editor", "read", 403),  # a read-scope token never writes
+])
+def test_chunks_and_completion_answer_as_strictly_as_the_record(uploader, api_as, world, username, scope, status):
+    upload_id = uploader("editor").start(file_name="m.bin", total_size=MiB).json()["id"]
+    up = Uploader(api_as(username, scope=scope), world.record.pk)
+    assert up.put(upload_id, 0, b"x" * MiB).status_code == status
+    assert up.complete(upload_id).status_code == status
+    assert up.abort(upload_id).status_code == status
+    assert not UploadChunk.objects.exists()
+    assert UploadSession.objects.get(pk=upload_id).status == "open"
 
 
 def test_a_session_is_not_reachable_under_another_records_url(uploader, world):

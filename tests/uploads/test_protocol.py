@@ -100,8 +100,8 @@ def test_assembly_makes_the_file_durable_with_one_fsync_of_the_file_and_one_of_i
     from modelrepo import storage
 
     synced = []
-    real = staging.fsync_path
-    monkeypatch.setattr(staging, "fsync_path", lambda path: (synced.append(path), real(path)))
+    real = storage.fsync_path
+    monkeypatch.setattr(storage, "fsync_path", lambda path: (synced.append(path), real(path)))
     up = uploader()
     data = payload(2 * MiB + 5)
     upload_id, response = up.upload(data)

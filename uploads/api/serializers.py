@@ -47,17 +47,11 @@ class UploadSessionSerializer(serializers.ModelSerializer):
                   "training_run_id", "make_current", "artifact_id", "artifact", "error", "created_at", "updated_at"]
         read_only_fields = fields
 
-    def _received(self, obj):
-        cached = getattr(obj, "_received", None)
-        if cached is None:
-            cached = obj._received = services.received_chunks(obj)
-        return cached
-
     def get_received_chunks(self, obj) -> list[int]:
-        return self._received(obj)[0]
+        return services.received_chunks(obj)[0]
 
     def get_received_bytes(self, obj) -> int:
-        return self._received(obj)[1]
+        return services.received_chunks(obj)[1]
 
 
 class ChunkReceiptSerializer(serializers.Serializer):

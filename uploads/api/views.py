@@ -7,7 +7,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modelrepo.selectors import model_record_get_editable
+from modelrepo.selectors import model_record_get_editable, model_record_row_get_editable
+from common.errors import NotFound
 from uploads import dispatch, services
 from uploads.api.serializers import (
     ChunkReceiptSerializer,
@@ -26,8 +27,16 @@ def _editable_product(request, product_id):
 
 
 def _session(request, product_id, upload_id) -> UploadSession:
-    product = _editable_product(request, product_id)
-    return services.session_get(user=request.user, product=product, session_id=upload_id)
+    """A session of the record that the caller may act on, fetched with the record and the
+    caller's grants on it in one query (a chunk PUT runs at most five)."""
+    try:
+        session = model_record_row_get_editable(UploadSession.objects.all(), user=request.user,
+                                                product_id=product_id, pk=upload_id)
+    except UploadSession.DoesNotExist:
+        session = None
+    if session is None or not services.session_visible_to(session, request.user):
+        raise NotFound("No upload session with this id exists on this record.")
+    return session
 
 
 class RawBodyParser(BaseParser):
