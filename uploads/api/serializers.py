@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from modelrepo.api.release_serializers import ArtifactSerializer
+from modelrepo.api.artifacts import ArtifactSerializer
 from modelrepo.choices import ArtifactKind
 from uploads import services
 from uploads.models import UploadSession
