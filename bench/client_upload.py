@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "client"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from upload import SETUP, free_port, stop  # noqa: E402  (bench/upload.py: the server benchmark)
+from upload import free_port, prepare, stop  # noqa: E402  (bench/upload.py: the server benchmark)
 
 from qarion_client import Client  # noqa: E402
 
@@ -39,22 +39,10 @@ def main():
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="qarion-client-bench-"))
-    env = {**os.environ, "QARION_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "qarion.settings",
-           "QARION_UPLOAD_CHUNK_SIZE": str(args.chunk_mib * MiB), "DEBUG": "false",
-           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
-    env.pop("DATABASE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
     server = None
     results = []
     try:
-        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-        product_id, token = out.split()
-        source = work / "source.bin"
-        with open(source, "wb") as f:
-            block = os.urandom(MiB)
-            for i in range(args.size_mib):
-                f.write(block[::-1] if i % 2 else block)
+        env, product_id, token, source = prepare(work, args.chunk_mib, args.size_mib)
         size = source.stat().st_size
 
         port = free_port()

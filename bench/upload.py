@@ -37,6 +37,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def prepare(work: Path, chunk_mib: int, size_mib: int) -> tuple[dict, str, str, Path]:
+    """A fresh embedded data directory under ``work`` with one record and a write token, and a
+    ``size_mib`` MiB source file: (the server's environment, the record's id, the token, the file)."""
+    env = {**os.environ, "QARION_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "qarion.settings",
+           "QARION_UPLOAD_CHUNK_SIZE": str(chunk_mib * MiB), "DEBUG": "false",
+           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
+    env.pop("DATABASE_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    product_id, token = out.split()
+    source = work / "source.bin"
+    with open(source, "wb") as f:
+        block = os.urandom(MiB)
+        for i in range(size_mib):
+            f.write(block[::-1] if i % 2 else block)  # cheap, not constant
+    return env, product_id, token, source
+
+
 def stop(server, work: Path) -> None:
     """Stop the server's process group (SIGTERM, then SIGKILL after 20 s) and remove ``work``."""
     if server is not None:
@@ -199,20 +218,9 @@ def main():
     args.runs = max(1, min(args.runs, 10))
 
     work = Path(tempfile.mkdtemp(prefix="qarion-bench-"))
-    env = {**os.environ, "QARION_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "qarion.settings",
-           "QARION_UPLOAD_CHUNK_SIZE": str(args.chunk_mib * MiB), "DEBUG": "false", "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
-    env.pop("DATABASE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
     server = None
     try:
-        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-        product_id, token = out.split()
-        source = work / "source.bin"
-        with open(source, "wb") as f:
-            block = os.urandom(MiB)
-            for _ in range(args.size_mib):
-                f.write(block[::-1] if _ % 2 else block)  # cheap, not constant
+        env, product_id, token, source = prepare(work, args.chunk_mib, args.size_mib)
         size = source.stat().st_size
         subprocess.run(["sync"], check=False)
 
