@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from catalog.choices import TokenScope
+from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity, TokenScope
 
 
 class ServiceFormMixin:
@@ -94,3 +94,27 @@ class LineageEdgeForm(forms.Form):
 
     def error_text(self) -> str:
         return " ".join(str(message) for messages in self.errors.values() for message in messages)
+
+
+class DataProductForm(ServiceFormMixin, forms.Form):
+    product_type = forms.ChoiceField(choices=[(t.value, t.label) for t in DATA_PRODUCT_TYPES], label="Type")
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    documentation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}),
+                                    help_text="Markdown.")
+    provider = forms.CharField(max_length=200, required=False)
+    hosting_location = forms.CharField(max_length=200, required=False)
+    criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.MEDIUM)
+    sensitivity = forms.ChoiceField(choices=Sensitivity.choices, initial=Sensitivity.INTERNAL)
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                          else "form-control")
+
+    def product_data(self) -> tuple[dict, list[str]]:
+        """(fields for ``products.data_product_create``, tags)."""
+        data = dict(self.cleaned_data)
+        return data, [tag for tag in data.pop("tags", "").split(",") if tag.strip()]

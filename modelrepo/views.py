@@ -17,10 +17,10 @@ from django.views import View
 
 from catalog import health
 
-from catalog.views_products import lineage_tab_context
+from catalog.views.lineage import lineage_tab_context
 from catalog import access, audit
 from catalog import selectors as catalog_selectors
-from catalog import views_collab
+from catalog.views.collaboration import governance_tab_context
 from modelrepo import rules
 from modelrepo import artifacts as artifact_services
 from modelrepo import charts, signing
@@ -247,7 +247,7 @@ class ModelRecordDetailView(LoginRequiredMixin, View):
         elif tab == "artifacts":
             context.update(artifacts_tab(request, product, can_edit))
         elif tab == "governance":
-            context.update(views_collab.governance_tab_context(request, product))
+            context.update(governance_tab_context(request, product))
         elif tab == "lineage":
             context.update(lineage_tab_context(request, product))
         elif tab == "activity":
