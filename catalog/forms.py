@@ -9,9 +9,8 @@ from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity, TokenS
 
 
 class ServiceFormMixin:
-    """Bootstrap's invalid state on fields with errors, and a service's ValidationFailed put
-    where a person sees it: field messages on the fields, anything not on the form (a limit,
-    a rule across fields) as a form-wide error."""
+    """Bootstrap's invalid state on the fields with errors, whether the form's own checks or a
+    service's refusal (``common.messages.submit``) put them there."""
 
     def add_error(self, field, error):
         super().add_error(field, error)
@@ -21,24 +20,6 @@ class ServiceFormMixin:
                 css = widget.attrs.get("class", "")
                 if "is-invalid" not in css.split():
                     widget.attrs["class"] = f"{css} is-invalid".strip()
-
-    def add_service_errors(self, exc) -> None:
-        details = exc.details or {}
-        # A refusal by the space's change policy offers the pre-filled change request as a link.
-        self.change_request_url = details.get("change_request_url", "")
-        unplaced = not details
-        for field, messages in details.items():
-            messages = messages if isinstance(messages, (list, tuple)) else [messages]
-            if field in self.fields:
-                for message in messages:
-                    self.add_error(field, str(message))
-            elif field in ("non_field_errors", "__all__"):
-                for message in messages:
-                    self.add_error(None, str(message))
-            else:
-                unplaced = True
-        if unplaced:
-            self.add_error(None, exc.message)
 
 
 class ApiTokenForm(ServiceFormMixin, forms.Form):
