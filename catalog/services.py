@@ -221,32 +221,29 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 # --- Organizations, spaces and memberships (operators and demo data) ---------------------
 
-def organization_create(*, actor, slug: str, name: str) -> Organization:
+def _create_checked(*, actor, obj, action: str):
+    """Save a new ``obj`` after the model's own checks (a ValidationFailed when they fail), audited."""
     with transaction.atomic():
-        org = Organization(slug=slug, name=name)
         try:
-            org.full_clean()
+            obj.full_clean()
         except DjangoValidationError as exc:
             raise invalid(validation_error_details(exc)) from None
-        org.save()
-        audit.record(actor=actor, action="organization.created", target=org)
-    return org
+        obj.save()
+        audit.record(actor=actor, action=action, target=obj)
+    return obj
+
+
+def organization_create(*, actor, slug: str, name: str) -> Organization:
+    return _create_checked(actor=actor, obj=Organization(slug=slug, name=name), action="organization.created")
 
 
 def space_create(*, actor, organization: Organization, slug: str, name: str, description: str = "",
                  catalog_product_limit: int | None = None) -> Space:
     if actor is not None and not access.can(actor, access.MANAGE, organization):
         raise PermissionDenied("Only organization admins can create spaces.")
-    with transaction.atomic():
-        space = Space(organization=organization, slug=slug, name=name, description=description,
-                      catalog_product_limit=catalog_product_limit)
-        try:
-            space.full_clean()
-        except DjangoValidationError as exc:
-            raise invalid(validation_error_details(exc)) from None
-        space.save()
-        audit.record(actor=actor, action="space.created", target=space)
-    return space
+    space = Space(organization=organization, slug=slug, name=name, description=description,
+                  catalog_product_limit=catalog_product_limit)
+    return _create_checked(actor=actor, obj=space, action="space.created")
 
 
 def _membership_set(*, actor, model, action: str, target, user, role: str):
