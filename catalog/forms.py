@@ -5,13 +5,12 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from catalog.choices import TokenScope
+from catalog.choices import DATA_PRODUCT_TYPES, Criticality, Sensitivity, TokenScope
 
 
 class ServiceFormMixin:
-    """Bootstrap's invalid state on fields with errors, and a service's ValidationFailed put
-    where a person sees it: field messages on the fields, anything not on the form (a limit,
-    a rule across fields) as a form-wide error."""
+    """Bootstrap's invalid state on the fields with errors, whether the form's own checks or a
+    service's refusal (``common.messages.submit``) put them there."""
 
     def add_error(self, field, error):
         super().add_error(field, error)
@@ -21,24 +20,6 @@ class ServiceFormMixin:
                 css = widget.attrs.get("class", "")
                 if "is-invalid" not in css.split():
                     widget.attrs["class"] = f"{css} is-invalid".strip()
-
-    def add_service_errors(self, exc) -> None:
-        details = exc.details or {}
-        # A refusal by the space's change policy offers the pre-filled change request as a link.
-        self.change_request_url = details.get("change_request_url", "")
-        unplaced = not details
-        for field, messages in details.items():
-            messages = messages if isinstance(messages, (list, tuple)) else [messages]
-            if field in self.fields:
-                for message in messages:
-                    self.add_error(field, str(message))
-            elif field in ("non_field_errors", "__all__"):
-                for message in messages:
-                    self.add_error(None, str(message))
-            else:
-                unplaced = True
-        if unplaced:
-            self.add_error(None, exc.message)
 
 
 class ApiTokenForm(ServiceFormMixin, forms.Form):
@@ -94,3 +75,27 @@ class LineageEdgeForm(forms.Form):
 
     def error_text(self) -> str:
         return " ".join(str(message) for messages in self.errors.values() for message in messages)
+
+
+class DataProductForm(ServiceFormMixin, forms.Form):
+    product_type = forms.ChoiceField(choices=[(t.value, t.label) for t in DATA_PRODUCT_TYPES], label="Type")
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    documentation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}),
+                                    help_text="Markdown.")
+    provider = forms.CharField(max_length=200, required=False)
+    hosting_location = forms.CharField(max_length=200, required=False)
+    criticality = forms.ChoiceField(choices=Criticality.choices, initial=Criticality.MEDIUM)
+    sensitivity = forms.ChoiceField(choices=Sensitivity.choices, initial=Sensitivity.INTERNAL)
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField)
+                                          else "form-control")
+
+    def product_data(self) -> tuple[dict, list[str]]:
+        """(fields for ``products.data_product_create``, tags)."""
+        data = dict(self.cleaned_data)
+        return data, [tag for tag in data.pop("tags", "").split(",") if tag.strip()]

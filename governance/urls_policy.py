@@ -1,8 +1,8 @@
 from django.urls import path
 
-from governance import views_policy as views
+from governance.views import policy
 
 app_name = "governance_policy"
 urlpatterns = [
-    path("s/<slug:space_slug>/policy/", views.space_change_policy, name="space_change_policy"),
+    path("s/<slug:space_slug>/policy/", policy.space_change_policy, name="space_change_policy"),
 ]

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from governance import views_quality as views
+from governance.views import quality
 
 app_name = "governance_quality"
 urlpatterns = [
-    path("models/<uuid:product_id>/quality/run/", views.quality_run, name="quality_run"),
-    path("models/<uuid:product_id>/quality/checks/new/", views.quality_check_create, name="quality_check_create"),
-    path("quality-checks/<uuid:check_id>/", views.quality_check_detail, name="quality_check_detail"),
+    path("models/<uuid:product_id>/quality/run/", quality.quality_run, name="quality_run"),
+    path("models/<uuid:product_id>/quality/checks/new/", quality.quality_check_create, name="quality_check_create"),
+    path("quality-checks/<uuid:check_id>/", quality.quality_check_detail, name="quality_check_detail"),
 ]

@@ -1,6 +1,6 @@
-"""Shape validation for the model record pages; the services enforce the domain rules."""
+"""Shape validation for the model record pages (records, versions, artifacts, training runs,
+the comparison of two versions); the services enforce the domain rules."""
 
-import copy
 import json
 from urllib.parse import unquote, urlsplit
 
@@ -11,22 +11,15 @@ from django.forms.fields import InvalidJSONInput
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.forms import ServiceFormMixin
 from catalog.models import Product
-from modelrepo import rules
+from catalog.services import PRODUCT_FIELDS
+from modelrepo import rules, training
 from modelrepo.choices import ArtifactKind, VersionKind
 from modelrepo.models import FIELD_GROUPS, ModelDetails
 
 CATALOG_GROUP = "Catalog"
-PRODUCT_FORM_FIELDS = (
-    "name",
-    "slug",
-    "product_type",
-    "description",
-    "documentation",
-    "provider",
-    "hosting_location",
-    "criticality",
-    "sensitivity",
-)
+# The catalog's product fields, name first as a person fills them in; archiving is offered
+# only when editing.
+PRODUCT_FORM_FIELDS = ("name", "slug", *(n for n in PRODUCT_FIELDS if n not in ("name", "slug", "is_archived")))
 
 # Labels the UI shows where the model's verbose name reads badly (acronyms, units).
 FIELD_LABELS = {
@@ -90,17 +83,23 @@ class Sha256Field(forms.CharField):
 class JSONObjectField(forms.JSONField):
     """JSON that must be an object; shown indented, and empty means no value."""
 
+    sort_keys = False
+
+    def __init__(self, *, example: str = '{"type": "object"}', **kwargs):
+        self.example = example
+        super().__init__(**kwargs)
+
     def validate(self, value):
         super().validate(value)
         if value is not None and not isinstance(value, dict):
-            raise forms.ValidationError('Enter a JSON object, such as {"type": "object"}.', code="not_an_object")
+            raise forms.ValidationError(f"Enter a JSON object, such as {self.example}.", code="not_an_object")
 
     def prepare_value(self, value):
         if isinstance(value, InvalidJSONInput):
             return value
         if value is None:
             return ""
-        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=self.sort_keys, cls=self.encoder)
 
 
 def _formfield(model, name: str) -> forms.Field:
@@ -199,13 +198,6 @@ VERSION_HELP_TEXTS = {
 }
 
 
-def _renamed(exc, names: dict):
-    """``exc`` with the service's field names in ``details`` turned into this form's names."""
-    renamed = copy.copy(exc)
-    renamed.details = {names.get(key, key): value for key, value in (exc.details or {}).items()}
-    return renamed
-
-
 def _style_all(form: forms.Form) -> None:
     for name, field in form.fields.items():
         _style(field, name)
@@ -214,6 +206,7 @@ def _style_all(form: forms.Form) -> None:
 class VersionForm(ServiceFormMixin, forms.Form):
     """The release fields of a version. ``training_runs`` are the record's runs to choose from."""
 
+    service_field_names = {"training_run_id": "training_run"}
     label = forms.CharField(max_length=100, label="Label", help_text=VERSION_HELP_TEXTS["label"])
     kind = forms.ChoiceField(choices=VersionKind.choices, initial=VersionKind.RELEASE, label="Kind")
     release_date = forms.DateField(required=False, label="Release date",
@@ -250,9 +243,6 @@ class VersionForm(ServiceFormMixin, forms.Form):
                 data[name] = value
         return data
 
-    def add_service_errors(self, exc) -> None:
-        super().add_service_errors(_renamed(exc, {"training_run_id": "training_run"}))
-
 
 def version_initial(version) -> dict:
     return {
@@ -281,6 +271,7 @@ class VersionFlagForm(ServiceFormMixin, forms.Form):
 class ArtifactReferenceForm(ServiceFormMixin, forms.Form):
     """A file stored elsewhere: the server records the URI and never fetches it."""
 
+    service_field_names = {"version_id": "version"}
     uri = forms.CharField(max_length=2000, label="URI",
                           help_text="Where the file is, for example https://models.example.com/model.gguf or s3://bucket/key.")
     file_name = forms.CharField(required=False, max_length=255, label="File name",
@@ -322,5 +313,116 @@ class ArtifactReferenceForm(ServiceFormMixin, forms.Form):
             "version": self.versions.get(data["version"]), "make_current": data["make_current"],
         }
 
-    def add_service_errors(self, exc) -> None:
-        super().add_service_errors(_renamed(exc, {"version_id": "version"}))
+
+# --- Training runs -------------------------------------------------------------------------
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class RunJSONField(JSONObjectField):
+    """A training run's JSON object: keys in order, and an empty object shown as an empty box."""
+
+    sort_keys = True
+
+    def __init__(self, *, example: str, **kwargs):
+        super().__init__(example=example, required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return "" if value == {} else super().prepare_value(value)
+
+
+def _datetime_field(label: str, help_text: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False, label=label, help_text=help_text,
+        widget=forms.DateTimeInput(format=DATETIME_FORMAT, attrs={"type": "datetime-local", "step": "1"}),
+    )
+
+
+class TrainingRunForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(max_length=training.MAX_NAME_LENGTH, help_text="Unique in this record, e.g. baseline-2026-01.")
+    started_at = _datetime_field("Started", "UTC.")
+    ended_at = _datetime_field("Ended", "UTC; at or after the start.")
+    hyperparameters = RunJSONField(example=training._EXAMPLES["hyperparameters"], label="Hyperparameters",
+                                   help_text=f"A JSON object, e.g. {training._EXAMPLES['hyperparameters']}.")
+    metrics = RunJSONField(example=training._EXAMPLES["metrics"], label="Metrics",
+                           help_text=f"A JSON object, e.g. {training._EXAMPLES['metrics']}.")
+    environment = RunJSONField(example=training._EXAMPLES["environment"], label="Environment",
+                               help_text="Framework versions and hardware as a JSON object, e.g. "
+                               f"{training._EXAMPLES['environment']}.")
+    dataset_product_ids = forms.MultipleChoiceField(
+        required=False, label="Dataset products",
+        help_text="Catalog products this run was trained on (only products you can view are listed).",
+        error_messages={"invalid_choice": training.UNKNOWN_DATASET_PRODUCT + ": %(value)s"},
+    )
+    dataset_uris = forms.CharField(
+        required=False, label="Dataset URIs", widget=forms.Textarea,
+        help_text=f"One absolute URI per line (s3://, https://, hf://, …), at most {training.MAX_DATASET_URIS}. "
+        "Recorded, never fetched.",
+    )
+    code_repository = forms.CharField(required=False, max_length=training.MAX_CODE_REPOSITORY_LENGTH,
+                                      label="Code repository", help_text="e.g. https://git.example.com/ml/churn.git")
+    code_commit = forms.CharField(required=False, max_length=64, label="Commit",
+                                  help_text="7 to 64 hexadecimal characters.")
+    notes = forms.CharField(required=False, max_length=training.MAX_NOTES_LENGTH, widget=forms.Textarea,
+                            strip=False, label="Notes")
+
+    def __init__(self, *args, dataset_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset_product_ids"].choices = dataset_choices
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.Textarea):
+                widget.attrs["rows"] = 4 if name != "notes" else 3
+                if isinstance(field, forms.JSONField) or name == "dataset_uris":
+                    css += " font-monospace"
+            widget.attrs["class"] = css
+        self.fields["dataset_product_ids"].widget.attrs["size"] = min(8, max(3, len(dataset_choices) + 1))
+
+    def clean_dataset_uris(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["dataset_uris"].splitlines() if line.strip()]
+
+    def run_data(self, *, only_changed: bool = False) -> dict:
+        names = [n for n in self.fields if not only_changed or n in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+def dataset_choices(user, product) -> list:
+    """Visible catalog products other than the record itself, grouped by space."""
+    groups = {}
+    for item in training.linkable_dataset_products(user).exclude(pk=product.pk):
+        groups.setdefault(item.space.name, []).append((str(item.pk), f"{item.name} ({item.get_product_type_display()})"))
+    return list(groups.items())
+
+
+def run_initial(run, datasets) -> dict:
+    return {
+        "name": run.name, "started_at": run.started_at, "ended_at": run.ended_at,
+        "hyperparameters": run.hyperparameters, "metrics": run.metrics, "environment": run.environment,
+        "dataset_product_ids": [str(item["id"]) for item in datasets if not item["redacted"]],
+        "dataset_uris": "\n".join(run.dataset_uris or []), "code_repository": run.code_repository,
+        "code_commit": run.code_commit, "notes": run.notes,
+    }
+
+
+# --- The comparison of two versions --------------------------------------------------------
+
+class CompareForm(forms.Form):
+    a = forms.ChoiceField(label="Compare", error_messages={
+        "required": "Choose the version to compare from.",
+        "invalid_choice": "Choose a version of this record to compare from.",
+    })
+    b = forms.ChoiceField(label="with", error_messages={
+        "required": "Choose the version to compare to.",
+        "invalid_choice": "Choose a version of this record to compare to.",
+    })
+
+    def __init__(self, *args, versions=(), current_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(v.pk), f"{v.label} (current)" if v.pk == current_id else v.label) for v in reversed(versions)]
+        for name in ("a", "b"):
+            self.fields[name].choices = choices
+            self.fields[name].widget.attrs["class"] = "form-select"
+        if self.is_bound:  # only once every field has its choices: this validates the form
+            for name in self.errors:
+                self.fields[name].widget.attrs["class"] += " is-invalid"

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from catalog import collab
 from catalog.api.scopes import PRODUCT_ID, ProductView
 from catalog.models import Attachment, Comment
-from catalog.views_collab import attachment_response
+from catalog.views.collaboration import attachment_response
 from common.api.schema import responses, uuid_path_parameter
 from common.errors import NotFound
 

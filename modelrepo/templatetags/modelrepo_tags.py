@@ -44,24 +44,22 @@ CATALOG_DISPLAY_FIELDS = ("product_type", "slug", "provider", "hosting_location"
 URL_SCHEMES = ("http://", "https://")
 
 
-def _badge(css: str, label: str, prefix: str):
-    return format_html('<span class="badge {} {}">{}</span>', css, prefix, label)
+def _badge(field: str, code, prefix: str):
+    """The badge of a stored code of ``field`` (one of SUMMARY_BADGES), empty when unset."""
+    if not code:
+        return ""
+    css = SUMMARY_BADGES[field].get(code, "text-bg-secondary")
+    return format_html('<span class="badge {} {}">{}</span>', css, prefix, LABELS[field].get(code, code))
 
 
 @register.simple_tag
 def risk_badge(code):
-    if not code:
-        return ""
-    label = LABELS["risk_classification"].get(code, code)
-    return _badge(RISK_BADGES.get(code, "text-bg-secondary"), label, "badge-risk")
+    return _badge("risk_classification", code, "badge-risk")
 
 
 @register.simple_tag
 def deployment_badge(code):
-    if not code:
-        return ""
-    label = LABELS["deployment_status"].get(code, code)
-    return _badge(DEPLOYMENT_BADGES.get(code, "text-bg-secondary"), label, "badge-deployment")
+    return _badge("deployment_status", code, "badge-deployment")
 
 
 @register.filter

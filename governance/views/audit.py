@@ -1,6 +1,5 @@
-"""Browser pages of the audit log: the space and organization logs, with CSV and JSON Lines
-exports. Only space and organization admins read them; others get 403, and what they may not
-see 404."""
+"""The audit log pages: the space and organization logs, with CSV and JSON Lines exports. Only
+space and organization admins read them; others get 403, and what they may not see 404."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,26 +19,19 @@ EXPORTS = {
 }
 
 
-
-
-
-
-
-
-
-
-def _audit_page(request, events, *, title, scope_name, context):
+def _audit_page(request, events, scope, **context):
+    """The log of ``scope`` (a space or an organization), or its export."""
     filterset = AuditEventFilterSet(request.GET, queryset=events)
     filtered = filterset.qs
     export = request.GET.get("export")
     if export in EXPORTS:
         content_type, extension, lines = EXPORTS[export]
         response = StreamingHttpResponse(lines(filtered), content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, f"audit-{scope_name}.{extension}")
+        response["Content-Disposition"] = content_disposition_header(True, f"audit-{scope.slug}.{extension}")
         response["X-Content-Type-Options"] = "nosniff"
         return response
     page = Paginator(filtered, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context.update(title=title, filterset=filterset, page_obj=page, events=page.object_list,
+    context.update(title=f"Audit log of {scope.name}", filterset=filterset, page_obj=page, events=page.object_list,
                    filter_errors=[m for ms in filterset.errors.values() for m in ms])
     return render(request, "governance/audit_log.html", context)
 
@@ -49,8 +41,7 @@ def _audit_page(request, events, *, title, scope_name, context):
 def space_audit(request, space_slug):
     space = catalog_selectors.visible_space(request.user, space_slug)
     events = selectors.space_audit_events(user=request.user, space=space)
-    return _audit_page(request, events, title=f"Audit log of {space.name}", scope_name=space.slug,
-                       context={"space": space, "organization": space.organization})
+    return _audit_page(request, events, space, space=space, organization=space.organization)
 
 
 @login_required
@@ -58,5 +49,4 @@ def space_audit(request, space_slug):
 def organization_audit(request, org_slug):
     organization = catalog_selectors.visible_organization(request.user, org_slug)
     events = selectors.organization_audit_events(user=request.user, organization=organization)
-    return _audit_page(request, events, title=f"Audit log of {organization.name}", scope_name=organization.slug,
-                       context={"organization": organization})
+    return _audit_page(request, events, organization, organization=organization)

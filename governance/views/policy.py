@@ -1,17 +1,16 @@
-"""Browser page of a space's change policy: its admins (and organization admins) turn each
+"""The page of a space's change policy: its admins (and organization admins) turn each
 rule on or off. Who cannot see the space gets 404; who sees it but does not manage it, 403."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from catalog import selectors as catalog_selectors
 from catalog import access
-from modelrepo import policy
+from catalog import selectors as catalog_selectors
+from common.messages import perform
 from governance.space_policy import space_change_policy_update
-from common import errors
+from modelrepo import policy
 
 
 @login_required
@@ -22,13 +21,9 @@ def space_change_policy(request, space_slug):
         raise PermissionDenied("Only space admins and organization admins change the space's change policy.")
     if request.method == "POST":
         chosen = set(request.POST.getlist("rules"))
-        try:
-            space_change_policy_update(actor=request.user, space=space,
-                                       rules={name: name in chosen for name in policy.RULE_LABELS})
-        except errors.DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"Change policy of {space.name} saved.")
+        perform(request, lambda: space_change_policy_update(
+            actor=request.user, space=space, rules={name: name in chosen for name in policy.RULE_LABELS},
+        ), f"Change policy of {space.name} saved.")
         return redirect("governance_policy:space_change_policy", space_slug=space.slug)
     current = policy.rules(space)
     return render(request, "governance/policy/space_change_policy.html", {

@@ -1,25 +1,19 @@
-"""Browser pages of quality checks: running a product's checks, declaring a custom check, and
+"""The quality check pages: running a product's checks, declaring a custom check, and
 one check with its results history and trend. The health panel itself is drawn on the record's
 Governance tab (governance.templatetags.quality_tags)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog import health
-
+from catalog import access, health
+from catalog import selectors as catalog_selectors
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.lineage import product_url
-from catalog import access
-from catalog import selectors as catalog_selectors
+from common.messages import perform
 from governance import quality
-from common import errors
-
-
 
 
 def _health_url(product) -> str:
@@ -32,10 +26,7 @@ def _health_url(product) -> str:
 @require_POST
 def quality_run(request, product_id):
     product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
-    try:
-        quality.checks_run_on_demand(actor=request.user, product=product)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from None
+    quality.checks_run_on_demand(actor=request.user, product=product)
     messages.success(request, f"Checks run: health {health.health_score(product)}%.")
     return redirect(_health_url(product))
 
@@ -44,16 +35,10 @@ def quality_run(request, product_id):
 @require_POST
 def quality_check_create(request, product_id):
     product = catalog_selectors.visible_product(user=request.user, product_id=product_id)
-    try:
-        quality.custom_check_create(actor=request.user, product=product, name=request.POST.get("name", ""),
-                                    severity=request.POST.get("severity", "error"),
-                                    description=request.POST.get("description", ""))
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from None
-    except errors.ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Check added. Automation can now post its results.")
+    perform(request, lambda: quality.custom_check_create(
+        actor=request.user, product=product, name=request.POST.get("name", ""),
+        severity=request.POST.get("severity", "error"), description=request.POST.get("description", ""),
+    ), "Check added. Automation can now post its results.")
     return redirect(_health_url(product))
 
 
@@ -68,10 +53,7 @@ def _trend_points(results, width=300, height=40) -> list[dict]:
 @login_required
 @require_GET
 def quality_check_detail(request, check_id):
-    try:
-        check = quality.check_for(user=request.user, check_id=check_id)
-    except errors.NotFound:
-        raise Http404("No such check.") from None
+    check = quality.check_for(user=request.user, check_id=check_id)
     product = check.product
     points = _trend_points(quality.trend(check))
     return render(request, "governance/quality/check_detail.html", {

@@ -1,6 +1,8 @@
-"""Browser pages of a record's collaboration, shown on its Governance tab: product roles,
-comments and attachments. Reads go through selectors, writes through services; what a user
-may not see answers 404, what they may see but not change 403."""
+"""A record's collaboration, shown on its Governance tab: product roles, comments and
+attachments. Each change is a POST that goes back to the tab, where a refusal is shown as a
+message (``common.messages.perform``)."""
+
+import functools
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -41,42 +43,19 @@ def governance_tab_context(request, product) -> dict:
     }
 
 
-def _tab(product):
-    return redirect(reverse("modelrepo:model_tab", kwargs={"product_id": product.pk, "tab": "governance"}))
+def _from_governance_tab(change):
+    """A POST from a record's Governance tab: ``change(request, product, **url_kwargs)`` runs on
+    the product the user can see, then the answer goes back to the tab, where ``perform``
+    shows how it went."""
 
-
-@login_required
-@require_POST
-def product_role_add(request, product_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
-    if not access.can(request.user, access.ASSIGN_ROLES, product):
-        raise PermissionDenied("Only the product's owners and space admins can assign product roles.")
-    user = roles.resolve_assignee(request.POST.get("username", ""))
-    role = request.POST.get("role", "")
-    perform(request, lambda: roles.product_role_assign(
-        actor=request.user, product=product, user=user, role=role), f"Role {role} assigned.")
-    return _tab(product)
-
-
-@login_required
-@require_POST
-def product_role_remove(request, product_id, role_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
-    product_role = ProductRole.objects.filter(product=product, pk=role_id).select_related("user", "product").first()
-    if product_role is None:
-        raise Http404("No such product role.")
-    perform(request, lambda: roles.product_role_remove(
-        actor=request.user, product_role=product_role), "Role removed.")
-    return _tab(product)
-
-
-@login_required
-@require_POST
-def comment_add(request, product_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
-    perform(request, lambda: collab.comment_create(
-        actor=request.user, product=product, body=request.POST.get("body", "")), "Comment added.")
-    return _tab(product)
+    @login_required
+    @require_POST
+    @functools.wraps(change)
+    def view(request, product_id, **kwargs):
+        product = selectors.visible_product(user=request.user, product_id=product_id)
+        change(request, product, **kwargs)
+        return redirect(reverse("modelrepo:model_tab", kwargs={"product_id": product.pk, "tab": "governance"}))
+    return view
 
 
 def _comment_or_404(product, comment_id):
@@ -86,25 +65,6 @@ def _comment_or_404(product, comment_id):
     return comment
 
 
-@login_required
-@require_POST
-def comment_edit(request, product_id, comment_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
-    comment = _comment_or_404(product, comment_id)
-    perform(request, lambda: collab.comment_update(
-        actor=request.user, comment=comment, body=request.POST.get("body", "")), "Comment updated.")
-    return _tab(product)
-
-
-@login_required
-@require_POST
-def comment_delete(request, product_id, comment_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
-    comment = _comment_or_404(product, comment_id)
-    perform(request, lambda: collab.comment_delete(actor=request.user, comment=comment), "Comment deleted.")
-    return _tab(product)
-
-
 def _attachment_or_404(product, attachment_id):
     attachment = Attachment.objects.filter(product=product, pk=attachment_id).select_related("product__space").first()
     if attachment is None:
@@ -112,23 +72,53 @@ def _attachment_or_404(product, attachment_id):
     return attachment
 
 
-@login_required
-@require_POST
-def attachment_add(request, product_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
+@_from_governance_tab
+def product_role_add(request, product):
+    if not access.can(request.user, access.ASSIGN_ROLES, product):
+        raise PermissionDenied("Only the product's owners and space admins can assign product roles.")
+    user = roles.resolve_assignee(request.POST.get("username", ""))
+    role = request.POST.get("role", "")
+    perform(request, lambda: roles.product_role_assign(
+        actor=request.user, product=product, user=user, role=role), f"Role {role} assigned.")
+
+
+@_from_governance_tab
+def product_role_remove(request, product, role_id):
+    product_role = ProductRole.objects.filter(product=product, pk=role_id).select_related("user", "product").first()
+    if product_role is None:
+        raise Http404("No such product role.")
+    perform(request, lambda: roles.product_role_remove(actor=request.user, product_role=product_role), "Role removed.")
+
+
+@_from_governance_tab
+def comment_add(request, product):
+    perform(request, lambda: collab.comment_create(
+        actor=request.user, product=product, body=request.POST.get("body", "")), "Comment added.")
+
+
+@_from_governance_tab
+def comment_edit(request, product, comment_id):
+    comment = _comment_or_404(product, comment_id)
+    perform(request, lambda: collab.comment_update(
+        actor=request.user, comment=comment, body=request.POST.get("body", "")), "Comment updated.")
+
+
+@_from_governance_tab
+def comment_delete(request, product, comment_id):
+    comment = _comment_or_404(product, comment_id)
+    perform(request, lambda: collab.comment_delete(actor=request.user, comment=comment), "Comment deleted.")
+
+
+@_from_governance_tab
+def attachment_add(request, product):
     perform(request, lambda: collab.attachment_upload(
         actor=request.user, product=product, uploaded_file=request.FILES.get("file")), "File attached.")
-    return _tab(product)
 
 
-@login_required
-@require_POST
-def attachment_delete(request, product_id, attachment_id):
-    product = selectors.visible_product(user=request.user, product_id=product_id)
+@_from_governance_tab
+def attachment_delete(request, product, attachment_id):
     attachment = _attachment_or_404(product, attachment_id)
-    perform(request, lambda: collab.attachment_delete(
-        actor=request.user, attachment=attachment), "Attachment deleted.")
-    return _tab(product)
+    perform(request, lambda: collab.attachment_delete(actor=request.user, attachment=attachment), "Attachment deleted.")
 
 
 def attachment_response(attachment) -> FileResponse:

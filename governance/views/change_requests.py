@@ -1,30 +1,19 @@
-"""Browser pages of change requests: a record's list, the form (pre-filled from the query
-string when a direct edit or action was refused), one request with its reviews, and the
-actions. The current version, current artifact and a release are proposed through selects
-of the record's versions and artifacts."""
+"""The change request pages: a record's list, the form (pre-filled from the query string when
+a direct edit or action was refused), one request with its reviews, and the actions. The
+current version, current artifact and a release are proposed through selects of the record's
+versions and artifacts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import access
 from catalog import selectors as catalog_selectors
-from modelrepo import policy, proposals
+from common.messages import attempt, perform
 from governance import change_requests
-from common import errors
-from common.messages import perform
-
-
-
-
-def _change_request_or_404(user, change_request_id):
-    try:
-        return change_requests.visible_change_request(user=user, change_request_id=change_request_id)
-    except errors.NotFound:
-        raise Http404("No such change request.") from None
+from modelrepo import policy, proposals
 
 
 @login_required
@@ -53,17 +42,13 @@ def change_request_create(request, product_id):
         proposed[extra] = source.get("add_value", "")
     form_errors, title, justification = {}, source.get("title", ""), source.get("justification", "")
     if request.method == "POST" and "add" not in request.POST:
-        try:
-            changes = {f: proposals.coerce_form_value(f, v) for f, v in proposed.items()}
-            change_request = change_requests.change_request_create(
-                actor=request.user, product=product, title=title, justification=justification, changes=changes)
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied(exc.message) from None
-        except errors.DomainError as exc:
-            form_errors = exc.details or {"__all__": [exc.message]}
-        else:
+        change_request, refusal = attempt(lambda: change_requests.change_request_create(
+            actor=request.user, product=product, title=title, justification=justification,
+            changes={f: proposals.coerce_form_value(f, v) for f, v in proposed.items()}))
+        if not refusal:
             messages.success(request, "Change request opened; its reviewers were notified.")
             return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+        form_errors = refusal.details or {"__all__": [refusal.message]}
     choices = proposals.form_choices(product)
     rows = [{"field": f, "label": proposals.label(f), "new": v,
              "old_display": proposals.describe_value(product, f, current.get(f)), "choices": choices.get(f),
@@ -81,7 +66,7 @@ def change_request_create(request, product_id):
 @login_required
 @require_GET
 def change_request_detail(request, change_request_id):
-    change_request = _change_request_or_404(request.user, change_request_id)
+    change_request = change_requests.visible_change_request(user=request.user, change_request_id=change_request_id)
     user = request.user
     status = change_request.status
     return render(request, "governance/requests/change_request_detail.html", {
@@ -96,34 +81,25 @@ def change_request_detail(request, change_request_id):
     })
 
 
-def _act(request, change_request_id, fn, success, **kwargs):
-    change_request = _change_request_or_404(request.user, change_request_id)
-    perform(request, lambda: fn(actor=request.user, change_request=change_request, **kwargs), success)
-    return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+def _step(service, success, *fields):
+    """The view of a step of a change request (review, apply, cancel, submit): ``service``
+    with the named POST fields, then back to the request's page, where ``perform`` shows how it
+    went. ``success`` is the message, or a function of the POST data that gives it."""
+
+    @login_required
+    @require_POST
+    def view(request, change_request_id):
+        change_request = change_requests.visible_change_request(user=request.user, change_request_id=change_request_id)
+        data = {name: request.POST.get(name, "") for name in fields}
+        told = success(data) if callable(success) else success
+        perform(request, lambda: service(actor=request.user, change_request=change_request, **data), told)
+        return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+    return view
 
 
-@login_required
-@require_POST
-def change_request_review(request, change_request_id):
-    decision = request.POST.get("decision", "")
-    return _act(request, change_request_id, change_requests.change_request_review,
-                "Approved." if decision == "approve" else "Rejected.",
-                decision=decision, notes=request.POST.get("notes", ""))
-
-
-@login_required
-@require_POST
-def change_request_apply(request, change_request_id):
-    return _act(request, change_request_id, change_requests.change_request_apply, "Change request applied.")
-
-
-@login_required
-@require_POST
-def change_request_cancel(request, change_request_id):
-    return _act(request, change_request_id, change_requests.change_request_cancel, "Change request cancelled.")
-
-
-@login_required
-@require_POST
-def change_request_submit(request, change_request_id):
-    return _act(request, change_request_id, change_requests.change_request_submit, "Submitted for review.")
+change_request_review = _step(change_requests.change_request_review,
+                              lambda data: "Approved." if data["decision"] == "approve" else "Rejected.",
+                              "decision", "notes")
+change_request_apply = _step(change_requests.change_request_apply, "Change request applied.")
+change_request_cancel = _step(change_requests.change_request_cancel, "Change request cancelled.")
+change_request_submit = _step(change_requests.change_request_submit, "Submitted for review.")
