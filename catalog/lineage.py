@@ -34,7 +34,7 @@ _LABEL = re.compile(r"^(?P<name>.+) \((?P<space>[-\w]+)\)$")
 def product_url(product: Product) -> str:
     if product.product_type in AI_PRODUCT_TYPES:
         return reverse("modelrepo:model_detail", kwargs={"product_id": product.pk})
-    return reverse("products:product_detail", kwargs={"product_id": product.pk})
+    return reverse("catalog:product_detail", kwargs={"product_id": product.pk})
 
 
 def _visible_ids(user, ids) -> set:

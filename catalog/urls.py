@@ -1,11 +1,18 @@
 from django.urls import path
 
-from catalog.views import collaboration, spaces, tokens
+from catalog.views import collaboration, lineage, products, spaces, tokens
 
 app_name = "catalog"
 # A record's collaboration, shown on its Governance tab.
 _RECORD = "models/<uuid:product_id>/governance"
+_PRODUCT = "p/<str:product_id>"
 urlpatterns = [
+    path("s/<slug:space_slug>/products/", products.DataProductListView.as_view(), name="product_list"),
+    path("s/<slug:space_slug>/products/new/", products.DataProductCreateView.as_view(), name="product_create"),
+    path(f"{_PRODUCT}/", products.ProductDetailView.as_view(), name="product_detail"),
+    path(f"{_PRODUCT}/lineage/add/", lineage.LineageEdgeAddView.as_view(), name="lineage_add"),
+    path(f"{_PRODUCT}/lineage/candidates/", lineage.LineageCandidatesView.as_view(), name="lineage_candidates"),
+    path(f"{_PRODUCT}/lineage/<str:edge_id>/remove/", lineage.LineageEdgeRemoveView.as_view(), name="lineage_remove"),
     path("o/<slug:org_slug>/spaces/", spaces.space_directory, name="space_directory"),
     path("s/<slug:space_slug>/members/", spaces.space_members, name="space_members"),
     path("settings/tokens/", tokens.token_list, name="token_list"),

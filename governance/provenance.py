@@ -86,7 +86,7 @@ def _training_run(user, product: Product, version: ModelVersion) -> dict | None:
         "id": run.pk, "name": run.name, "started_at": run.started_at, "ended_at": run.ended_at,
         "code_repository": run.code_repository, "code_commit": run.code_commit,
         "dataset_products": datasets, "dataset_uris": list(run.dataset_uris or []),
-        "url": reverse("training:run_detail", kwargs=ids),
+        "url": reverse("modelrepo:run_detail", kwargs=ids),
         "api_url": reverse("modelrepo-api:training_run", kwargs=ids),
     }
 
@@ -167,7 +167,7 @@ def _approving_change_requests(product: Product, version: ModelVersion, history:
             "applied_at": change_request.applied_at, "approved": approved,
             "approves": sorted({item["approves"] for item in approved}, key=list(APPROVAL_LABELS).index),
             "reviews": list(change_request.reviews.all()),
-            "url": reverse("governance_requests:change_request_detail", kwargs=ids),
+            "url": reverse("governance:change_request_detail", kwargs=ids),
             "api_url": reverse("governance-api:change_request", kwargs=ids),
         })
     return rows
@@ -258,7 +258,7 @@ def _comparison(product: Product, previous: ModelVersion | None, version: ModelV
     full = compare.version_comparison(product=product, a=previous, b=version)
     query = f"?a={previous.pk}&b={version.pk}"
     return {
-        "url": reverse("training:version_compare", kwargs={"product_id": product.pk}) + query,
+        "url": reverse("modelrepo:version_compare", kwargs={"product_id": product.pk}) + query,
         "api_url": reverse("modelrepo-api:version_compare", kwargs={"product_id": product.pk}) + query,
         "changed_fields": [row["label"] for row in full["metadata"]
                            if row["changed"] and row["field"] not in ALWAYS_DIFFERENT],

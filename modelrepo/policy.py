@@ -111,7 +111,7 @@ def change_request_url(product: Product, changes: dict, *, title: str = "") -> s
     if title:
         prefill["title"] = title
     query = urlencode(prefill)
-    url = reverse("governance_requests:change_request_create", kwargs={"product_id": product.pk})
+    url = reverse("governance:change_request_create", kwargs={"product_id": product.pk})
     return f"{url}?{query}" if query else url
 
 

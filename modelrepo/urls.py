@@ -1,10 +1,18 @@
 from django.urls import path
 
-from modelrepo.views import artifacts, records, tabs, versions
+from modelrepo.views import artifacts, compare, records, tabs, training, versions
 
 app_name = "modelrepo"
 _RECORD = "models/<uuid:product_id>"
+_RUNS = "models/<uuid:product_id>/training-runs/"
+# Training runs and comparison come first: the record's ``<tab>/`` pattern at the end would
+# otherwise take ``training-runs`` and ``compare`` as tab names.
 urlpatterns = [
+    path(_RUNS, training.TrainingRunListView.as_view(), name="run_list"),
+    path(f"{_RUNS}<uuid:run_id>/", training.TrainingRunDetailView.as_view(), name="run_detail"),
+    path(f"{_RUNS}<uuid:run_id>/edit/", training.TrainingRunEditView.as_view(), name="run_edit"),
+    path(f"{_RUNS}<uuid:run_id>/delete/", training.TrainingRunDeleteView.as_view(), name="run_delete"),
+    path("models/<uuid:product_id>/compare/", compare.VersionCompareView.as_view(), name="version_compare"),
     path("o/<slug:org_slug>/models/", records.OrganizationModelListView.as_view(), name="org_model_list"),
     path("s/<slug:space_slug>/models/", records.SpaceModelListView.as_view(), name="space_model_list"),
     path("s/<slug:space_slug>/models/new/", records.ModelRecordCreateView.as_view(), name="model_create"),

@@ -18,15 +18,9 @@ urlpatterns = [
     path("api/v1.0/", include("qarion.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("modelrepo.urls_training")),
     path("", include("catalog.urls")),
-    path("", include("catalog.urls_products")),
     path("", include("modelrepo.urls")),
     path("", include("governance.urls")),
-    path("", include("governance.urls_requests")),
-    path("", include("governance.urls_access")),
-    path("", include("governance.urls_quality")),
-    path("", include("governance.urls_policy")),
 ]
 
 handler404 = "qarion.handlers.not_found"

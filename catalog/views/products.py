@@ -89,4 +89,4 @@ class DataProductCreateView(FormPageMixin, ProductCreateMixin, View):
         return f"Created {product.name}."
 
     def saved_redirect(self, product):
-        return redirect("products:product_detail", product_id=product.pk)
+        return redirect("catalog:product_detail", product_id=product.pk)

@@ -59,7 +59,7 @@ def access_request_create(request, org_slug):
         if refusal is None or _answers_like_sent(product_raw, refusal):
             messages.success(request, PRODUCT_REQUEST_SENT if product_raw else
                              f"Access to {space.name} requested; its admins were notified.")
-            return redirect("governance_access:inbox")
+            return redirect("governance:inbox")
         on_fields = isinstance(refusal, errors.ValidationFailed) and refusal.details
         form_errors = on_fields or {"__all__": [refusal.message]}
     return render(request, "governance/access/access_request_form.html", {
@@ -102,7 +102,7 @@ def _decision(service, success, *fields):
         access_request = access_requests.visible_access_request(user=request.user, access_request_id=access_request_id)
         data = {name: request.POST.get(name, "") for name in fields}
         perform(request, lambda: service(actor=request.user, access_request=access_request, **data), success)
-        return redirect("governance_access:access_request_detail", access_request_id=access_request.pk)
+        return redirect("governance:access_request_detail", access_request_id=access_request.pk)
     return view
 
 

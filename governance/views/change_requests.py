@@ -47,7 +47,7 @@ def change_request_create(request, product_id):
             changes={f: proposals.coerce_form_value(f, v) for f, v in proposed.items()}))
         if not refusal:
             messages.success(request, "Change request opened; its reviewers were notified.")
-            return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+            return redirect("governance:change_request_detail", change_request_id=change_request.pk)
         form_errors = refusal.details or {"__all__": [refusal.message]}
     choices = proposals.form_choices(product)
     rows = [{"field": f, "label": proposals.label(f), "new": v,
@@ -93,7 +93,7 @@ def _step(service, success, *fields):
         data = {name: request.POST.get(name, "") for name in fields}
         told = success(data) if callable(success) else success
         perform(request, lambda: service(actor=request.user, change_request=change_request, **data), told)
-        return redirect("governance_requests:change_request_detail", change_request_id=change_request.pk)
+        return redirect("governance:change_request_detail", change_request_id=change_request.pk)
     return view
 
 

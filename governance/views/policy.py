@@ -24,7 +24,7 @@ def space_change_policy(request, space_slug):
         perform(request, lambda: space_change_policy_update(
             actor=request.user, space=space, rules={name: name in chosen for name in policy.RULE_LABELS},
         ), f"Change policy of {space.name} saved.")
-        return redirect("governance_policy:space_change_policy", space_slug=space.slug)
+        return redirect("governance:space_change_policy", space_slug=space.slug)
     current = policy.rules(space)
     return render(request, "governance/policy/space_change_policy.html", {
         "space": space, "organization": space.organization,

@@ -164,7 +164,7 @@ CRUMB_URLS = (
     (Organization, "modelrepo:org_model_list", lambda o: {"org_slug": o.slug}),
     (Space, "modelrepo:space_model_list", lambda s: {"space_slug": s.slug}),
     (Product, "modelrepo:model_detail", lambda p: {"product_id": p.pk}),
-    (TrainingRun, "training:run_detail", lambda r: {"product_id": r.product_id, "run_id": r.pk}),
+    (TrainingRun, "modelrepo:run_detail", lambda r: {"product_id": r.product_id, "run_id": r.pk}),
 )
 
 

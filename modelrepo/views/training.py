@@ -35,7 +35,7 @@ class TrainingRunView(RecordView):
         return TrainingRunForm(data, dataset_choices=dataset_choices(self.request.user, self.product), **kwargs)
 
     def saved_redirect(self, run):
-        return redirect("training:run_detail", product_id=self.product.pk, run_id=run.pk)
+        return redirect("modelrepo:run_detail", product_id=self.product.pk, run_id=run.pk)
 
 
 class TrainingRunListView(FormPageMixin, TrainingRunView):
@@ -109,4 +109,4 @@ class TrainingRunDeleteView(TrainingRunView):
         if not perform(request, lambda: training.training_run_delete(actor=request.user, product=self.product, run=run),
                        f"Training run “{run.name}” deleted."):
             return self.saved_redirect(run)  # back to the run, with the refusal
-        return redirect("training:run_list", product_id=self.product.pk)
+        return redirect("modelrepo:run_list", product_id=self.product.pk)

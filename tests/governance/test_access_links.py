@@ -14,13 +14,13 @@ ASK = "Ask for access to this product"
 
 
 def ask_url(product_id):
-    return reverse("governance_access:access_request_create", kwargs={"org_slug": "acme"}) + f"?product={product_id}"
+    return reverse("governance:access_request_create", kwargs={"org_slug": "acme"}) + f"?product={product_id}"
 
 
 def product_pages(product_id):
     return [reverse("modelrepo:model_detail", kwargs={"product_id": product_id}),
             reverse("modelrepo:model_tab", kwargs={"product_id": product_id, "tab": "activity"}),
-            reverse("products:product_detail", kwargs={"product_id": product_id})]
+            reverse("catalog:product_detail", kwargs={"product_id": product_id})]
 
 
 def _without_id(response, product_id):

@@ -22,7 +22,7 @@ def ask(world, user="org_member", level="view"):
 
 
 def new_url(world, **query):
-    base = reverse("governance_access:access_request_create", kwargs={"org_slug": world.org.slug})
+    base = reverse("governance:access_request_create", kwargs={"org_slug": world.org.slug})
     return base + "?" + "&".join(f"{k}={v}" for k, v in query.items())
 
 
@@ -49,7 +49,7 @@ def test_a_space_request_from_the_directory_is_recorded_and_mails_the_space_admi
     assert client.get(new_url(world, space="lab", level="edit")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(new_url(world), {"space": "lab", "level": "edit", "justification": "I join the team."})
-    assert response.status_code == 302 and response["Location"] == reverse("governance_access:inbox")
+    assert response.status_code == 302 and response["Location"] == reverse("governance:inbox")
     request = AccessRequest.objects.get(requester=world.org_member)
     assert request.space == world.lab and request.product is None and request.level == "edit"
     assert [m.to for m in mailoutbox] == [["space_admin@example.com"]]
@@ -108,18 +108,18 @@ def test_a_grant_takes_effect_at_once_and_a_revoke_removes_it(client_as, world, 
     request = ask(world)
     assert client_as("org_member").get(record_url(world)).status_code == 404
     client.force_login(world.space_admin)
-    detail = reverse("governance_access:access_request_detail", kwargs={"access_request_id": request.pk})
+    detail = reverse("governance:access_request_detail", kwargs={"access_request_id": request.pk})
     page = client.get(detail).content.decode()
     assert "Grant" in page and world.record.name in page
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("governance_access:access_request_grant", kwargs={"access_request_id": request.pk}))
+        client.post(reverse("governance:access_request_grant", kwargs={"access_request_id": request.pk}))
     assert [m.to for m in mailoutbox] == [["org_member@example.com"]] and "granted" in mailoutbox[0].subject
     client.force_login(world.org_member)
     assert client.get(record_url(world)).status_code == 200
     client.force_login(world.space_admin)
     assert "Revoke access" in client.get(detail).content.decode()
-    client.post(reverse("governance_access:access_request_revoke", kwargs={"access_request_id": request.pk}))
+    client.post(reverse("governance:access_request_revoke", kwargs={"access_request_id": request.pk}))
     client.force_login(world.org_member)
     assert client.get(record_url(world)).status_code == 404
     actions = set(AuditEvent.objects.values_list("action", flat=True))
@@ -129,7 +129,7 @@ def test_a_grant_takes_effect_at_once_and_a_revoke_removes_it(client_as, world, 
 def test_rejecting_needs_notes_in_the_page(client_as, world):
     request = ask(world)
     client = client_as("space_admin")
-    url = reverse("governance_access:access_request_reject", kwargs={"access_request_id": request.pk})
+    url = reverse("governance:access_request_reject", kwargs={"access_request_id": request.pk})
     client.post(url, {"notes": ""})
     request.refresh_from_db()
     assert request.status == "requested"
@@ -143,7 +143,7 @@ def test_rejecting_needs_notes_in_the_page(client_as, world):
     ("space_admin", 302), ("org_admin", 302)])
 def test_who_may_grant_in_the_pages(client_as, world, username, status):
     request = ask(world, user="org_member" if username != "org_member" else "outsider")
-    url = reverse("governance_access:access_request_grant", kwargs={"access_request_id": request.pk})
+    url = reverse("governance:access_request_grant", kwargs={"access_request_id": request.pk})
     assert client_as(username).post(url).status_code == status
 
 
@@ -151,7 +151,7 @@ def test_who_may_grant_in_the_pages(client_as, world, username, status):
 def test_product_owners_and_stewards_grant(client_as, world, role):
     ProductRole.objects.create(product=world.record, user=world.viewer, role=role)
     request = ask(world)
-    url = reverse("governance_access:access_request_grant", kwargs={"access_request_id": request.pk})
+    url = reverse("governance:access_request_grant", kwargs={"access_request_id": request.pk})
     assert client_as("viewer").post(url).status_code == 302
     request.refresh_from_db()
     assert request.status == "granted" and request.decided_by == world.viewer
@@ -160,9 +160,9 @@ def test_product_owners_and_stewards_grant(client_as, world, role):
 def test_the_requester_cancels_and_cannot_grant(client_as, world):
     request = ask(world)
     client = client_as("org_member")
-    assert client.post(reverse("governance_access:access_request_grant",
+    assert client.post(reverse("governance:access_request_grant",
                                kwargs={"access_request_id": request.pk})).status_code == 403
-    client.post(reverse("governance_access:access_request_cancel", kwargs={"access_request_id": request.pk}))
+    client.post(reverse("governance:access_request_cancel", kwargs={"access_request_id": request.pk}))
     request.refresh_from_db()
     assert request.status == "cancelled"
 
@@ -170,7 +170,7 @@ def test_the_requester_cancels_and_cannot_grant(client_as, world):
 def test_the_requester_of_a_hidden_product_does_not_see_its_name(client_as, world):
     request = ask(world)
     page = client_as("org_member").get(
-        reverse("governance_access:access_request_detail", kwargs={"access_request_id": request.pk}))
+        reverse("governance:access_request_detail", kwargs={"access_request_id": request.pk}))
     assert page.status_code == 200 and world.record.name not in page.content.decode()
 
 

@@ -234,7 +234,7 @@ def test_a_governed_field_is_refused_through_the_edit_form(world, client_as):
     assert response.status_code == 200
     body = response.content.decode()
     assert "change request" in body
-    assert reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk}) in body
+    assert reverse("governance:change_request_create", kwargs={"product_id": world.record.pk}) in body
     assert details(world.record).risk_classification == "unclassified"
 
 

@@ -98,7 +98,7 @@ def test_a_governed_make_current_is_refused_with_a_prefilled_change_request(worl
     assert exc.value.status == 409 and exc.value.code == "change_request_required"
     url = exc.value.details["change_request_url"]
     assert url in exc.value.message
-    assert url.startswith(reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk}))
+    assert url.startswith(reverse("governance:change_request_create", kwargs={"product_id": world.record.pk}))
     assert prefill(url)["current_version"] == str(repo["v1"].pk)
     assert current_version(world.record) is None and not CurrentVersionChange.objects.exists()
     assert AuditEvent.objects.count() == before
@@ -219,7 +219,7 @@ def test_the_pages_show_the_refusal_without_changing_anything(world, repo, clien
     assert response.status_code == 200
     assert "approved change request" in response.content.decode()
     # The offer is a link to the pre-filled form, not an address in the text.
-    create = reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk})
+    create = reverse("governance:change_request_create", kwargs={"product_id": world.record.pk})
     assert f'href="{create}?current_version={repo["v1"].pk}' in response.content.decode()
     assert f"instead: {create}" not in response.content.decode()
     response = client.post(reverse("modelrepo:artifact_make_current", kwargs={
@@ -417,7 +417,7 @@ def test_the_form_offers_selects_prefilled_from_the_refusal_url(world, repo, cli
     body = response.content.decode()
     assert f'<option value="{repo["v1"].pk}" selected>1.0.0</option>' in body
     assert 'name="change__release_version"' in body and "Release version 1.0.0" in body
-    url = reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk})
+    url = reverse("governance:change_request_create", kwargs={"product_id": world.record.pk})
     response = client.get(url, {"current_artifact": ""})
     assert "loose.safetensors" in response.content.decode() and "model.safetensors (2.0.0)" in response.content.decode()
 
@@ -426,7 +426,7 @@ def test_the_form_opens_a_request_and_the_page_shows_old_and_new_by_name(world, 
     version_services.version_make_current(actor=world.editor, product=world.record, version=repo["v1"])
     classify(world.record)
     client = client_as("editor")
-    url = reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk})
+    url = reverse("governance:change_request_create", kwargs={"product_id": world.record.pk})
     response = client.post(url, {"title": "Move to 2.0.0", "justification": "Better recall.",
                                  "change__current_version": str(repo["v2"].pk),
                                  "change__current_artifact": str(repo["loose"].pk)}, follow=True)
@@ -440,7 +440,7 @@ def test_the_form_opens_a_request_and_the_page_shows_old_and_new_by_name(world, 
 def test_the_form_shows_validation_errors(world, repo, client_as):
     ModelVersion.objects.filter(pk=repo["v1"].pk).update(status="released")
     client = client_as("editor")
-    url = reverse("governance_requests:change_request_create", kwargs={"product_id": world.record.pk})
+    url = reverse("governance:change_request_create", kwargs={"product_id": world.record.pk})
     response = client.post(url, {"title": "Release", "justification": "Now.",
                                  "change__release_version": str(repo["v1"].pk)})
     assert response.status_code == 400
@@ -452,7 +452,7 @@ def test_the_form_shows_validation_errors(world, repo, client_as):
 def test_applying_through_the_pages(world, repo, roles, client_as, client):
     classify(world.record)
     request = approved(world, roles, {"current_artifact": str(repo["a1"].pk)})
-    response = client_as("editor").post(reverse("governance_requests:change_request_apply",
+    response = client_as("editor").post(reverse("governance:change_request_apply",
                                                 kwargs={"change_request_id": request.pk}), follow=True)
     assert response.status_code == 200 and "Change request applied." in response.content.decode()
     assert current_artifact(world.record) == repo["a1"]

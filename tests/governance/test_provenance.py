@@ -269,7 +269,7 @@ def test_the_training_run_datasets_and_sources_appear_and_hidden_products_are_re
 # --- History, previous version and comparison --------------------------------------------
 
 def test_the_previous_version_and_the_comparison_are_linked_and_summarised(world, client_as, api_as, first, trained):
-    compare = reverse("training:version_compare", kwargs={"product_id": world.record.pk})
+    compare = reverse("modelrepo:version_compare", kwargs={"product_id": world.record.pk})
     compare += f"?a={first.pk}&b={trained.pk}"
     page = client_as("viewer").get(page_url(trained)).content.decode()
     assert compare.replace("&", "&amp;") in page and f'href="{page_url(first)}">1.0.0</a>' in page

@@ -22,7 +22,7 @@ REFUSED = [("outsider", 404), ("org_member", 404), ("viewer", 403), ("member", 4
 
 
 def page_url(slug="lab"):
-    return reverse("governance_policy:space_change_policy", kwargs={"space_slug": slug})
+    return reverse("governance:space_change_policy", kwargs={"space_slug": slug})
 
 
 def stored_rules(space):

@@ -29,7 +29,7 @@ def compare_url(product, a=None, b=None):
 
 
 def compare_page(product):
-    return reverse("training:version_compare", kwargs={"product_id": product.pk})
+    return reverse("modelrepo:version_compare", kwargs={"product_id": product.pk})
 
 
 def sha(char: str) -> str:

@@ -34,19 +34,19 @@ def run_url(product, run):
 
 
 def list_page(product):
-    return reverse("training:run_list", kwargs={"product_id": product.pk})
+    return reverse("modelrepo:run_list", kwargs={"product_id": product.pk})
 
 
 def detail_page(product, run):
-    return reverse("training:run_detail", kwargs={"product_id": product.pk, "run_id": run.pk})
+    return reverse("modelrepo:run_detail", kwargs={"product_id": product.pk, "run_id": run.pk})
 
 
 def edit_page(product, run):
-    return reverse("training:run_edit", kwargs={"product_id": product.pk, "run_id": run.pk})
+    return reverse("modelrepo:run_edit", kwargs={"product_id": product.pk, "run_id": run.pk})
 
 
 def delete_page(product, run):
-    return reverse("training:run_delete", kwargs={"product_id": product.pk, "run_id": run.pk})
+    return reverse("modelrepo:run_delete", kwargs={"product_id": product.pk, "run_id": run.pk})
 
 
 @pytest.fixture
