@@ -11,7 +11,6 @@ prints both. Prints figures only; asserts nothing."""
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "client"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from upload import free_port, prepare, stop  # noqa: E402  (bench/upload.py: the server benchmark)
+from upload import prepare, serve, stop  # noqa: E402  (bench/upload.py: the server benchmark)
 
 from qarion_client import Client  # noqa: E402
 
@@ -45,18 +44,7 @@ def main():
         env, product_id, token, source = prepare(work, args.chunk_mib, args.size_mib)
         size = source.stat().st_size
 
-        port = free_port()
-        server = subprocess.Popen(
-            [str(Path(PY).parent / "gunicorn"), "qarion.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(args.workers), "--timeout", "300", "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, port = serve(env, args.workers)
         time.sleep(1)
 
         url = f"http://127.0.0.1:{port}"

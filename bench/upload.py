@@ -56,6 +56,24 @@ def prepare(work: Path, chunk_mib: int, size_mib: int) -> tuple[dict, str, str, 
     return env, product_id, token, source
 
 
+def serve(env: dict, workers: int):
+    """gunicorn with ``workers`` sync workers on a free loopback port, once it accepts
+    connections (at most 60 s): (the process, the port)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "qarion.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--timeout", "300", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
 def stop(server, work: Path) -> None:
     """Stop the server's process group (SIGTERM, then SIGKILL after 20 s) and remove ``work``."""
     if server is not None:
@@ -224,19 +242,8 @@ def main():
         size = source.stat().st_size
         subprocess.run(["sync"], check=False)
 
-        port = free_port()
-        server = subprocess.Popen(
-            [str(Path(PY).parent / "gunicorn"), "qarion.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(args.workers), "--timeout", "300", "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True)
+        server, port = serve(env, args.workers)
         api = Api(port, token)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
         api.json("GET", "/health/")
         time.sleep(1)
         pids = process_tree(server.pid)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from common.urls import verb_routes
+
 from modelrepo.views import artifacts, compare, records, tabs, training, versions
 
 app_name = "modelrepo"
@@ -10,8 +12,8 @@ _RUNS = "models/<uuid:product_id>/training-runs/"
 urlpatterns = [
     path(_RUNS, training.TrainingRunListView.as_view(), name="run_list"),
     path(f"{_RUNS}<uuid:run_id>/", training.TrainingRunDetailView.as_view(), name="run_detail"),
-    path(f"{_RUNS}<uuid:run_id>/edit/", training.TrainingRunEditView.as_view(), name="run_edit"),
-    path(f"{_RUNS}<uuid:run_id>/delete/", training.TrainingRunDeleteView.as_view(), name="run_delete"),
+    *verb_routes(f"{_RUNS}<uuid:run_id>", "run", {"edit": training.TrainingRunEditView.as_view(),
+                                                  "delete": training.TrainingRunDeleteView.as_view()}),
     path("models/<uuid:product_id>/compare/", compare.VersionCompareView.as_view(), name="version_compare"),
     path("o/<slug:org_slug>/models/", records.OrganizationModelListView.as_view(), name="org_model_list"),
     path("s/<slug:space_slug>/models/", records.SpaceModelListView.as_view(), name="space_model_list"),
@@ -20,14 +22,10 @@ urlpatterns = [
     path(f"{_RECORD}/edit/", records.ModelRecordEditView.as_view(), name="model_edit"),
     path(f"{_RECORD}/versions/new/", versions.VersionCreateView.as_view(), name="version_create"),
     path(f"{_RECORD}/versions/rollback/", versions.VersionRollbackView.as_view(), name="version_rollback"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/edit/", versions.VersionEditView.as_view(), name="version_edit"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/make-current/", versions.VersionMakeCurrentView.as_view(),
-         name="version_make_current"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/release/", versions.VersionReleaseView.as_view(), name="version_release"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/deprecate/", versions.VersionDeprecateView.as_view(),
-         name="version_deprecate"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/yank/", versions.VersionYankView.as_view(), name="version_yank"),
-    path(f"{_RECORD}/versions/<uuid:version_id>/verify/", versions.VersionVerifyView.as_view(), name="version_verify"),
+    *verb_routes(f"{_RECORD}/versions/<uuid:version_id>", "version", {
+        "edit": versions.VersionEditView.as_view(), "make-current": versions.VersionMakeCurrentView.as_view(),
+        "release": versions.VersionReleaseView.as_view(), "deprecate": versions.VersionDeprecateView.as_view(),
+        "yank": versions.VersionYankView.as_view(), "verify": versions.VersionVerifyView.as_view()}),
     path(f"{_RECORD}/artifacts/register/", artifacts.ArtifactReferenceCreateView.as_view(), name="artifact_register"),
     path(f"{_RECORD}/artifacts/<uuid:artifact_id>/make-current/", artifacts.ArtifactMakeCurrentView.as_view(),
          name="artifact_make_current"),

@@ -4,6 +4,7 @@ string, so a malformed id answers 404 in the API's error format from the view.""
 
 from django.urls import path
 
+from common.urls import verb_routes
 from governance.api import access_requests, audit, change_requests, policy, provenance, quality, roles
 
 app_name = "governance-api"
@@ -22,15 +23,13 @@ urlpatterns = [
          name="product_change_requests"),
     path(_CHANGE_REQUEST, change_requests.ChangeRequestDetailView.as_view(), name="change_request"),
     path(f"{_CHANGE_REQUEST}/reviews", change_requests.ChangeRequestReviewView.as_view(), name="change_request_review"),
-    path(f"{_CHANGE_REQUEST}/apply", change_requests.ChangeRequestApplyView.as_view(), name="change_request_apply"),
-    path(f"{_CHANGE_REQUEST}/cancel", change_requests.ChangeRequestCancelView.as_view(), name="change_request_cancel"),
-    path(f"{_CHANGE_REQUEST}/submit", change_requests.ChangeRequestSubmitView.as_view(), name="change_request_submit"),
+    *verb_routes(_CHANGE_REQUEST, "change_request", {verb: getattr(change_requests, f"ChangeRequest{verb.title()}View")
+                                                     .as_view() for verb in ("apply", "cancel", "submit")}, slash=""),
     path("governance/access-requests", access_requests.AccessRequestListView.as_view(), name="access_requests"),
     path(_ACCESS_REQUEST, access_requests.AccessRequestDetailView.as_view(), name="access_request"),
-    path(f"{_ACCESS_REQUEST}/grant", access_requests.AccessRequestGrantView.as_view(), name="access_request_grant"),
-    path(f"{_ACCESS_REQUEST}/reject", access_requests.AccessRequestRejectView.as_view(), name="access_request_reject"),
-    path(f"{_ACCESS_REQUEST}/revoke", access_requests.AccessRequestRevokeView.as_view(), name="access_request_revoke"),
-    path(f"{_ACCESS_REQUEST}/cancel", access_requests.AccessRequestCancelView.as_view(), name="access_request_cancel"),
+    *verb_routes(_ACCESS_REQUEST, "access_request", {verb: getattr(access_requests, f"AccessRequest{verb.title()}View")
+                                                     .as_view() for verb in ("grant", "reject", "revoke", "cancel")},
+                 slash=""),
     path(f"{_PRODUCT}/quality", quality.ProductQualityView.as_view(), name="product_quality"),
     path(f"{_PRODUCT}/quality/run", quality.ProductQualityRunView.as_view(), name="product_quality_run"),
     path(f"{_PRODUCT}/quality/checks", quality.ProductQualityCheckListView.as_view(), name="product_quality_checks"),
