@@ -10,10 +10,16 @@ restrict, then ask ``can`` for the action.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from catalog.choices import OrganizationRole, SpaceRole
-from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
-from catalog.choices import ProductRoleName
-from catalog.models import AccessRequest, ProductRole
+from catalog.choices import OrganizationRole, ProductRoleName, SpaceRole
+from catalog.models import (
+    AccessRequest,
+    Organization,
+    OrganizationMembership,
+    Product,
+    ProductRole,
+    Space,
+    SpaceMembership,
+)
 
 VIEW = "view"
 COMMENT = "comment"  # also: open change and access requests

@@ -4,21 +4,21 @@ or the API, where the domain rules and the change policy apply."""
 
 from django.contrib import admin
 
+from catalog import access, audit
 from catalog.models import (
     ApiToken,
+    Attachment,
     AuditChainHead,
     AuditEvent,
-    ProductRole,
-    Attachment,
     Comment,
     Organization,
     OrganizationMembership,
     Product,
+    ProductRole,
     Space,
     SpaceMembership,
     Tag,
 )
-from catalog import access, audit
 
 
 class AuditedAdminMixin:

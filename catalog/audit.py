@@ -14,8 +14,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from catalog.models import Organization, Product, Space
-from catalog.models import AuditChainHead, AuditEvent
+from catalog.models import AuditChainHead, AuditEvent, Organization, Product, Space
 from common import request_context
 
 GENESIS_HASH = "0" * 64

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog.models import Attachment, Comment, Product
 from catalog import access, audit
+from catalog.models import Attachment, Comment, Product
 from common.errors import DomainError, PermissionDenied, invalid
 
 COMMENT_MAX_LENGTH = 20_000

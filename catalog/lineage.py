@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from catalog.choices import AI_PRODUCT_TYPES
-from catalog.models import LineageEdge, Product
 from catalog import access, audit
 from catalog import selectors as catalog_selectors
+from catalog.choices import AI_PRODUCT_TYPES
+from catalog.models import LineageEdge, Product
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 MIN_DEPTH, MAX_DEPTH = 1, 3

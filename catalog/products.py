@@ -4,10 +4,9 @@ Creating goes through ``catalog.services.product_create``, which holds the catal
 
 from django.db.models import QuerySet
 
-from catalog import services
+from catalog import access, services
 from catalog.choices import DATA_PRODUCT_TYPES
 from catalog.models import Product, Space
-from catalog import access
 from common.errors import ValidationFailed
 
 DATA_PRODUCT_FIELDS = ("product_type", "name", "slug", "description", "documentation", "provider",

@@ -4,10 +4,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from catalog.models import OrganizationMembership, Product, SpaceMembership
 from catalog import access, audit
 from catalog.choices import ProductRoleName
-from catalog.models import ProductRole
+from catalog.models import OrganizationMembership, Product, ProductRole, SpaceMembership
 from common.errors import Conflict, PermissionDenied, invalid
 
 

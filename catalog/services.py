@@ -7,10 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog import tokens
+from catalog import access, audit, tokens
 from catalog.choices import TokenScope
 from catalog.models import ApiToken, Organization, OrganizationMembership, Product, Space, SpaceMembership, Tag
-from catalog import access, audit
 from common.errors import NotFound, PermissionDenied, ValidationFailed, invalid
 
 PRODUCT_FIELDS = (

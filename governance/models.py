@@ -5,7 +5,6 @@ from django.db import models
 
 from catalog.models import Product
 
-
 # --- Change and access requests -----------------------------------------------------------------
 
 class ChangeRequestStatus(models.TextChoices):

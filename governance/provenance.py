@@ -13,9 +13,9 @@ or history rows: each part is one query (two with a prefetch)."""
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
+from catalog import audit
 from catalog.lineage import product_url
 from catalog.models import LineageEdge, Product
-from catalog import audit
 from governance.models import ChangeRequest, ChangeRequestStatus, ChangeReview
 from modelrepo import compare, selectors, signing, training
 from modelrepo.choices import Integrity, UploadStatus

@@ -20,12 +20,17 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.choices import AI_PRODUCT_TYPES
-from catalog.models import Product
 from catalog import access, audit
-from catalog.choices import ProductRoleName
-from catalog.models import ProductRole
-from catalog.models import QualityCheck, QualityCheckType, QualityResult, QualitySeverity, QualityStatus
+from catalog.choices import AI_PRODUCT_TYPES, ProductRoleName
+from catalog.models import (
+    Product,
+    ProductRole,
+    QualityCheck,
+    QualityCheckType,
+    QualityResult,
+    QualitySeverity,
+    QualityStatus,
+)
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 log = logging.getLogger(__name__)

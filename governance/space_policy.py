@@ -3,10 +3,10 @@
 
 from django.db import transaction
 
-from catalog.models import Space
 from catalog import access, audit
-from modelrepo import policy
+from catalog.models import Space
 from common.errors import PermissionDenied, invalid
+from modelrepo import policy
 
 
 def space_change_policy_update(*, actor, space: Space, rules: dict) -> dict[str, bool]:

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from common.urls import verb_routes
-
 from governance.views import access_requests, audit, change_requests, inbox, policy, provenance, quality
 
 app_name = "governance"

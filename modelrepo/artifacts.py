@@ -17,15 +17,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Product
 from catalog import access, audit
-from modelrepo import rules
-from modelrepo import policy
-from modelrepo import storage
+from catalog.models import Product
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
+from modelrepo import policy, rules, storage
 from modelrepo.choices import ArtifactKind, DetectedFormat, Integrity, Safety, UploadStatus
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer, _set_current_artifact, authorise_change, check_version_accepts_file
-from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from catalog.models import Product
+from common.errors import invalid
 from modelrepo import selectors
 from modelrepo.models import Artifact, ModelVersion
-from common.errors import invalid
 
 # (field, label) of the metadata rows, in display order.
 METADATA_FIELDS = (

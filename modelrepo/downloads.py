@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from common.errors import Conflict, NotFound
 from modelrepo import artifacts as artifact_services
 from modelrepo import storage
 from modelrepo.artifacts import REDIRECT_SCHEMES
 from modelrepo.choices import UploadStatus
 from modelrepo.models import Artifact
-from common.errors import Conflict, NotFound
 
 READ_SIZE = storage.READ_SIZE  # bytes per read where the server cannot hand the file to sendfile
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)

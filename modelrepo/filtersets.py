@@ -5,10 +5,8 @@ from django import forms
 from django.db.models import Q
 
 from catalog import health
-from catalog.choices import AI_PRODUCT_TYPES, ProductType
-from catalog.models import Product
-from catalog.choices import ProductRoleName
-from catalog.models import ProductRole
+from catalog.choices import AI_PRODUCT_TYPES, ProductRoleName, ProductType
+from catalog.models import Product, ProductRole
 from modelrepo.choices import DeploymentStatus, LifecycleStage, ModelFamily, RiskClassification, TaskType
 
 

@@ -20,12 +20,10 @@ from pathlib import Path
 from django.db import transaction
 
 from catalog.models import Product
-from modelrepo import rules
-from modelrepo import policy
-from modelrepo import formats, scanning, services, storage
+from common.errors import DomainError, invalid
+from modelrepo import formats, policy, rules, scanning, services, storage
 from modelrepo.choices import ArtifactKind
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from common.errors import DomainError, invalid
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,20 @@ from modelrepo import rules
 from modelrepo.choices import (
     AISystemType,
     ArtifactKind,
-    DetectedFormat,
-    Integrity,
-    Safety,
-    UploadStatus,
-    VersionKind,
-    VersionStatus,
     DeploymentStatus,
+    DetectedFormat,
     Environment,
     GPAITier,
+    Integrity,
     LifecycleStage,
     ModelFamily,
     OperatorRole,
     RiskClassification,
+    Safety,
     TaskType,
+    UploadStatus,
+    VersionKind,
+    VersionStatus,
 )
 
 # The field groups of DOMAIN.md, used by the detail page and the forms to lay fields out.

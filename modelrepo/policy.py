@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from catalog.models import Product, Space, default_change_policy
-from modelrepo.scanning import PICKLE_FORMATS
 from common.errors import Conflict, ValidationFailed
+from modelrepo.scanning import PICKLE_FORMATS
 
 RISK_CLASSIFICATION = "risk_classification"
 DEPLOYMENT_STATUS_PRODUCTION = "deployment_status_production"

@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from catalog import access
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Organization, Product, Space
-from catalog import access
-from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
 from common.errors import NotFound, PermissionDenied
+from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
 
 
 def model_record_list(*, user, space: Space | None = None, organization: Organization | None = None) -> QuerySet:

@@ -4,15 +4,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog import access, audit
 from catalog import services as catalog_services
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product, Space
-from catalog import access, audit
-from modelrepo import rules
-from modelrepo import policy
+from common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
+from modelrepo import policy, rules
 from modelrepo.choices import UploadStatus
 from modelrepo.models import FIELD_GROUPS, Artifact, ModelDetails, ModelVersion
-from common.errors import Conflict, PermissionDenied, ValidationFailed, invalid
 
 RECORD_DENIED = "You can view this record but not change it; ask a space admin or the record's owner."
 DETAIL_FIELDS = tuple(field for group in FIELD_GROUPS.values() for field in group)

@@ -19,10 +19,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog.models import Product
 from catalog import access, audit
-from modelrepo.models import Artifact, ModelVersion, TrainingRun
+from catalog.models import Product
 from common.errors import Conflict, NotFound, PermissionDenied, invalid
+from modelrepo.models import Artifact, ModelVersion, TrainingRun
 
 RUN_FIELDS = (
     "name", "started_at", "ended_at", "hyperparameters", "metrics", "environment", "dataset_product_ids",

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from common.urls import verb_routes
-
 from modelrepo.views import artifacts, compare, records, tabs, training, versions
 
 app_name = "modelrepo"

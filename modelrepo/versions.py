@@ -13,16 +13,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog import access, audit
 from catalog import services as catalog_services
 from catalog.models import Product
-from catalog import access, audit
-from modelrepo import rules
-from modelrepo import policy
-from modelrepo import signing
+from common.errors import Conflict, NotFound, PermissionDenied, invalid
+from modelrepo import policy, rules, signing
 from modelrepo.choices import UploadStatus, VersionStatus
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
 from modelrepo.services import _lock_pointer, authorise_change
-from common.errors import Conflict, NotFound, PermissionDenied, invalid
 
 # The fields a caller may set; once a version is released none of them may change.
 RELEASE_FIELDS = ("label", "kind", "release_notes", "release_date", "git_tag", "commit_sha", "metrics", "training_run_id")

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from catalog import services as catalog_services
 from catalog.choices import OrganizationRole, SpaceRole
-from catalog.models import OrganizationMembership, Organization, Product, Space, SpaceMembership
+from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
 from modelrepo import services as modelrepo_services
 
 PASSWORD = "correct-horse-battery"

@@ -14,8 +14,7 @@ from rest_framework.test import APIRequestFactory
 
 from catalog import tokens
 from catalog.authentication import BearerTokenAuthentication
-from catalog.models import ApiToken
-from catalog.models import AuditEvent
+from catalog.models import ApiToken, AuditEvent
 from tests.conftest import make_user
 
 REPO = Path(__file__).resolve().parent.parent

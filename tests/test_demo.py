@@ -17,11 +17,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from catalog.choices import AI_PRODUCT_TYPES
-from demo import data as demo_data
-from catalog.models import Organization, OrganizationMembership, Product, Space, SpaceMembership
 from catalog import access
-from catalog.models import AuditEvent
+from catalog.choices import AI_PRODUCT_TYPES
+from catalog.models import AuditEvent, Organization, OrganizationMembership, Product, Space, SpaceMembership
+from demo import data as demo_data
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 90

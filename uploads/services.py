@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from catalog.models import Product
 from catalog import access, audit
+from catalog.models import Product
 from common.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, invalid
 from modelrepo import ingest, rules, storage
 from uploads import staging

@@ -2,11 +2,11 @@
 the access policy and the recorder that read and write them: the tables keep their names
 (nothing moves in the database), only Django's state and the content types change app."""
 
-import django.db.models.deletion
 import uuid
+
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
 
 MOVED = ('productrole', 'auditevent', 'auditchainhead', 'accessrequest', 'qualitycheck', 'qualityresult')
 

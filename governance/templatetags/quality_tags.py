@@ -1,10 +1,8 @@
 from django import template
 
-from catalog import health
-
-from catalog import access
-from governance import quality
+from catalog import access, health
 from catalog.models import QualitySeverity
+from governance import quality
 
 register = template.Library()
 

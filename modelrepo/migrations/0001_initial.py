@@ -2,8 +2,9 @@
 
 import django.core.validators
 import django.db.models.deletion
-import modelrepo.models
 from django.db import migrations, models
+
+import modelrepo.models
 
 
 class Migration(migrations.Migration):

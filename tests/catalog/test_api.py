@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalog.models import ApiToken, Organization, Space
-from catalog.models import AuditEvent
+from catalog.models import ApiToken, AuditEvent, Organization, Space
 from tests.conftest import make_record, make_user
 
 DIRECTORY = "/api/v1.0/organizations/{}/spaces"

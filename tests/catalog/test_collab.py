@@ -5,8 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import collab
-from catalog.models import Attachment, Comment
-from catalog.models import AuditEvent
+from catalog.models import Attachment, AuditEvent, Comment
 from common.errors import PermissionDenied
 
 

@@ -5,8 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog import products
-from catalog.models import Product
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, Product
 
 URL = "/api/v1.0/catalog/spaces/lab/products"
 

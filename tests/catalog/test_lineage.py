@@ -5,8 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog import lineage, products
-from catalog.models import LineageEdge
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, LineageEdge
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 
 

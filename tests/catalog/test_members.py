@@ -5,8 +5,7 @@ import pytest
 from django.urls import reverse
 
 from catalog import services
-from catalog.models import SpaceMembership
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, SpaceMembership
 from common.errors import Conflict, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db

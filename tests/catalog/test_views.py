@@ -109,8 +109,9 @@ def test_creating_a_token_shows_the_secret_once_and_stores_only_its_hash(world, 
 
 def test_the_new_token_works_against_the_api(world, client_as):
     response = client_as("editor").post(TOKENS_URL, {"name": "ci", "scope": "read"})
-    from catalog.authentication import BearerTokenAuthentication
     from rest_framework.test import APIRequestFactory
+
+    from catalog.authentication import BearerTokenAuthentication
 
     request = APIRequestFactory().get("/api/v1.0/", HTTP_AUTHORIZATION=f"Bearer {response.context['secret']}")
     user, _ = BearerTokenAuthentication().authenticate(request)

@@ -7,10 +7,9 @@ import re
 
 import pytest
 
-from catalog.choices import OrganizationRole
-from catalog.models import OrganizationMembership
 from catalog import roles
-from catalog.choices import ProductRoleName
+from catalog.choices import OrganizationRole, ProductRoleName
+from catalog.models import OrganizationMembership
 from tests.conftest import make_user
 from tests.e2e.conftest import log_in
 

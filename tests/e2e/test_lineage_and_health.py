@@ -8,8 +8,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from demo import data as demo_data
 from catalog.models import Product
+from demo import data as demo_data
 
 pytestmark = pytest.mark.e2e
 

@@ -1,8 +1,7 @@
 import pytest
 
-from catalog.models import Product
 from catalog import access
-from catalog.models import ProductRole
+from catalog.models import Product, ProductRole
 from tests.conftest import make_user
 
 ROLE_EXPECTATIONS = {

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from governance import access_requests as ar
 from catalog.choices import ProductRoleName
 from catalog.models import AccessRequest, AuditEvent, ProductRole
+from governance import access_requests as ar
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,11 @@ import uuid
 
 import pytest
 
-from catalog.models import SpaceMembership
 from catalog import access
-from governance import access_requests as ar
 from catalog.choices import ProductRoleName
-from catalog.models import AuditEvent, ProductRole
+from catalog.models import AuditEvent, ProductRole, SpaceMembership
 from common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from governance import access_requests as ar
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from governance import change_requests as cr
 from catalog.choices import ProductRoleName
 from catalog.models import AuditEvent, ProductRole
+from common.errors import Conflict, PermissionDenied, ValidationFailed
+from governance import change_requests as cr
 from governance.models import ChangeRequest
 from modelrepo import services as modelrepo_services
-from common.errors import Conflict, PermissionDenied, ValidationFailed
 from modelrepo.policy import ChangeRequestRequired
 from tests.conftest import make_user
 

@@ -10,16 +10,15 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog import collab
+from catalog import collab, roles
 from catalog import services as catalog_services
 from catalog.choices import OrganizationRole, SpaceRole
-from catalog import roles
-from governance import space_policy
 from catalog.models import AuditEvent
+from governance import space_policy
 from modelrepo import artifacts, ingest, training, versions
 from modelrepo import services as modelrepo_services
-from uploads import services as upload_services
 from tests.conftest import make_user
+from uploads import services as upload_services
 
 MODULES = [catalog_services, collab, roles, modelrepo_services, versions, artifacts, training,
            ingest, upload_services]

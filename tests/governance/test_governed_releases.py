@@ -11,15 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from catalog.models import default_change_policy
-from modelrepo import policy
+from catalog.models import AuditEvent, default_change_policy
+from common.errors import Conflict, ValidationFailed
 from governance import change_requests as cr
-from catalog.models import AuditEvent
-from modelrepo.policy import ChangeRequestRequired, PickleForbidden
 from modelrepo import artifacts as artifact_services
+from modelrepo import policy
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, CurrentVersionChange, ModelDetails, ModelVersion
-from common.errors import Conflict, ValidationFailed
+from modelrepo.policy import ChangeRequestRequired, PickleForbidden
 from tests.conftest import make_record
 from tests.governance.test_change_requests import roles  # noqa: F401
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401

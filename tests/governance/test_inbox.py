@@ -4,9 +4,9 @@ the count in the navigation bar."""
 import pytest
 from django.test import RequestFactory
 
-from governance import access_requests, change_requests
 from catalog.choices import ProductRoleName
 from catalog.models import ProductRole
+from governance import access_requests, change_requests
 from qarion.context_processors import inbox as inbox_context
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 from catalog import collab
 from catalog import services as catalog_services
 from catalog.choices import SpaceRole
-from catalog.models import SpaceMembership
-from catalog.models import ProductRole
+from catalog.models import ProductRole, SpaceMembership
 from tests.conftest import make_user
 
 ROLE_HOLDERS = ["owner", "steward", "custodian", "data_architect"]

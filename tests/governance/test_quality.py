@@ -4,12 +4,9 @@ and who may do what."""
 
 import pytest
 
-from catalog import health
-
-from catalog import products
+from catalog import health, products
+from catalog.models import ProductRole, QualityCheck, QualityResult
 from governance import quality
-from catalog.models import ProductRole
-from catalog.models import QualityCheck, QualityResult
 from modelrepo.models import Artifact
 from tests.conftest import make_record
 
@@ -472,8 +469,8 @@ def test_anonymous_users_are_sent_to_log_in(world, client):
 
 
 def test_the_record_list_filters_and_sorts_by_health_and_the_space_page_counts_failures(world, client_as, api_as):
-    from governance import quality as quality_services
     from catalog.models import ProductRole
+    from governance import quality as quality_services
     from tests.conftest import make_record
     healthy = make_record(actor=world.editor, space=world.lab, name="Healthy one", risk_classification="minimal")
     ProductRole.objects.create(product=healthy, user=world.editor, role="owner")

@@ -7,11 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from catalog.models import Space
-from modelrepo import policy
-from catalog.models import AuditEvent
-from governance.space_policy import space_change_policy_update
+from catalog.models import AuditEvent, Space
 from common import errors
+from governance.space_policy import space_change_policy_update
+from modelrepo import policy
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.choices import SpaceRole
-from catalog.models import Organization, SpaceMembership
 from catalog import audit
-from catalog.models import AuditChainHead, AuditEvent
+from catalog.choices import SpaceRole
+from catalog.models import AuditChainHead, AuditEvent, Organization, SpaceMembership
 from modelrepo import services
 from tests.conftest import make_user
 from tests.governance.tamper import TABLE, db_id, tampering

@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from catalog.models import AuditEvent
+from common.errors import Conflict
 from modelrepo import artifacts as artifact_services
 from modelrepo import services
 from modelrepo import versions as version_services
 from modelrepo.models import Artifact, ModelVersion
-from common.errors import Conflict
 from tests.modelrepo.test_artifacts_api import artifact_root, store_artifact  # noqa: F401
 
 API = "/api/v1.0/catalog/products"

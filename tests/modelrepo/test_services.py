@@ -1,9 +1,8 @@
 import pytest
 
-from catalog.models import Product
-from catalog.models import AuditEvent
-from modelrepo import services
+from catalog.models import AuditEvent, Product
 from common.errors import PermissionDenied, ValidationFailed
+from modelrepo import services
 from tests.conftest import make_record
 
 

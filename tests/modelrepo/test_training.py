@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from catalog.models import Product
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, Product
 from modelrepo import artifacts as artifact_services
 from modelrepo import training
 from modelrepo.models import ModelVersion, TrainingRun

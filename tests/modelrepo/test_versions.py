@@ -7,9 +7,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import AuditEvent
+from common.errors import PermissionDenied
 from modelrepo import versions as version_services
 from modelrepo.models import CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
-from common.errors import PermissionDenied
 from tests.modelrepo.test_artifacts_api import _in_parallel, token_client
 
 API = "/api/v1.0/catalog/products"

@@ -2,8 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from catalog.models import Product, Tag
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, Product, Tag
 from modelrepo.models import ModelDetails
 from tests.conftest import make_record, make_user
 

@@ -10,9 +10,9 @@ from rest_framework.test import APIClient
 
 from catalog import services as catalog_services
 from modelrepo.models import Artifact
+from tests.uploads.conftest import MiB, Uploader, payload, uploads_url
 from uploads import services, staging
 from uploads.models import UploadChunk, UploadSession
-from tests.uploads.conftest import MiB, Uploader, payload, uploads_url
 
 
 def test_anonymous_callers_get_401(api_client, world, small_chunks):

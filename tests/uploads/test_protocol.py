@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from modelrepo.models import Artifact
+from tests.uploads.conftest import MiB, digest_header, payload
 from uploads import services, staging
 from uploads.models import UploadSession
-from tests.uploads.conftest import MiB, digest_header, payload
 
 
 def test_start_answers_201_with_the_session_plan(uploader):

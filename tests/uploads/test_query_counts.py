@@ -9,9 +9,9 @@ import hashlib
 import pytest
 
 from modelrepo.models import Artifact
+from tests.uploads.conftest import MiB, payload
 from uploads import services, tasks
 from uploads.models import UploadSession
-from tests.uploads.conftest import MiB, payload
 
 DATA = payload(2 * MiB + 1, seed=31)
 

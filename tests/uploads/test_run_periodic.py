@@ -3,9 +3,9 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.uploads.conftest import MiB
 from uploads import staging
 from uploads.models import UploadSession
-from tests.uploads.conftest import MiB
 
 
 def test_run_periodic_expires_stale_sessions_and_deletes_their_bytes(uploader, capsys):

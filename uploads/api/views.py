@@ -7,8 +7,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modelrepo.selectors import model_record_get_editable, model_record_row_get_editable
 from common.errors import NotFound
+from modelrepo.selectors import model_record_get_editable, model_record_row_get_editable
 from uploads import dispatch, services
 from uploads.api.serializers import (
     ChunkReceiptSerializer,

@@ -10,8 +10,8 @@ from django.utils.text import slugify
 
 from catalog import lineage, products
 from catalog import services as catalog_services
-from demo import data as demo_data
 from catalog.models import LineageEdge, Organization, Product, Space
+from demo import data as demo_data
 from modelrepo import services as modelrepo_services
 
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.models import Organization
 from catalog import audit
+from catalog.models import Organization
 
 
 class Command(BaseCommand):
