@@ -3,7 +3,7 @@ import pytest
 from catalog import audit
 from catalog.models import AuditChainHead, AuditEvent, AuditLogIsAppendOnly
 from modelrepo import services
-from tests.governance.tamper import TABLE, db_id, tampering
+from tests.catalog.tamper import TABLE, db_id, tampering
 
 
 def _chain(world):

@@ -11,7 +11,7 @@ from catalog.choices import SpaceRole
 from catalog.models import AuditChainHead, AuditEvent, Organization, SpaceMembership
 from modelrepo import services
 from tests.conftest import make_user
-from tests.governance.tamper import TABLE, db_id, tampering
+from tests.catalog.tamper import TABLE, db_id, tampering
 
 
 @pytest.fixture

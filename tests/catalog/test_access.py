@@ -1,7 +1,7 @@
 import pytest
 
 from catalog import access
-from catalog.models import Product, ProductRole
+from catalog.models import AccessRequest, Product, ProductRole
 from tests.conftest import make_user
 
 ROLE_EXPECTATIONS = {
@@ -96,3 +96,24 @@ def test_grants_fetched_with_a_row_equal_the_ones_asked_for_and_cost_no_query(wo
     # What one user may do is not taken for another's.
     fetched = access.get_with_grants(Product.objects.all(), world.editor, pk=world.record.pk)
     assert access.can(world.editor, access.EDIT, fetched) and not access.can(world.org_member, access.VIEW, fetched)
+
+
+LISTED_ACTIONS = (access.VIEW, access.COMMENT, access.EDIT, access.REVIEW, access.APPROVE_ACCESS, access.MANAGE,
+                  access.ASSIGN_ROLES)
+
+
+def test_restrict_lists_exactly_the_products_on_which_can_allows_each_action(world):
+    """``restrict(..., action=)`` and ``can`` read the same grant tables: for every user of the
+    world, with product roles and a granted access request on top, both agree on every product."""
+    outsider = world.users["outsider"]
+    ProductRole.objects.create(product=world.other_record, user=world.viewer, role="owner")
+    ProductRole.objects.create(product=world.record, user=world.member, role="data_architect")
+    ProductRole.objects.create(product=world.record, user=world.users["org_member"], role="steward")
+    AccessRequest.objects.create(requester=outsider, space=world.record.space, product=world.record, level="edit",
+                                 justification="Audit.", status="granted")
+    products = list(Product.objects.all())
+    for username, user in world.users.items():
+        for action in LISTED_ACTIONS:
+            listed = set(access.restrict(Product.objects.all(), user, action=action).values_list("pk", flat=True))
+            allowed = {p.pk for p in products if access.can(user, action, p)}
+            assert listed == allowed, (username, action)
