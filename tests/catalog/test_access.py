@@ -74,7 +74,6 @@ def test_organization_members_see_the_directory_but_no_contents(world):
 def test_grants_fetched_with_a_row_equal_the_ones_asked_for_and_cost_no_query(world, django_assert_num_queries):
     from django.contrib.auth import get_user_model
 
-    from catalog.models import AccessRequest
     from uploads.models import UploadSession
     ProductRole.objects.create(product=world.record, user=world.viewer, role="steward")
     ProductRole.objects.create(product=world.record, user=world.member, role="data_architect")
