@@ -12,6 +12,7 @@ from catalog.choices import AI_PRODUCT_TYPES
 from catalog.forms import ServiceFormMixin
 from catalog.models import Product
 from catalog.services import PRODUCT_FIELDS
+from common import json_input
 from modelrepo import rules, training
 from modelrepo.choices import ArtifactKind, VersionKind
 from modelrepo.models import FIELD_GROUPS, ModelDetails
@@ -89,10 +90,25 @@ class JSONObjectField(forms.JSONField):
         self.example = example
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:  # nested deeper than Python's decoder can go
+            raise forms.ValidationError(json_input.TOO_DEEP, code="too_deep") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # shown again as typed
+            return InvalidJSONInput(data)
+
     def validate(self, value):
         super().validate(value)
         if value is not None and not isinstance(value, dict):
             raise forms.ValidationError(f"Enter a JSON object, such as {self.example}.", code="not_an_object")
+        problem = json_input.problem(value)
+        if problem:
+            raise forms.ValidationError(problem, code="unstorable_json")
 
     def prepare_value(self, value):
         if isinstance(value, InvalidJSONInput):

@@ -3,7 +3,10 @@ the domain rules."""
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from common import json_input
 
 
 class StrictFieldsMixin:
@@ -44,3 +47,19 @@ def choice_error(choices) -> str:
 def username(user) -> str | None:
     """How the API names a user: the username, or null when there is none."""
     return user.get_username() if user is not None else None
+
+
+class BoundedJSONField(serializers.JSONField):
+    """JSON to be stored: bounded in depth, free of characters the database refuses
+    (``common.json_input``)."""
+
+    def to_internal_value(self, data):
+        problem = json_input.problem(data)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True})
+class JSONObjectField(BoundedJSONField):
+    """A JSON object (the model validator refuses other JSON values), bounded like any stored JSON."""

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from catalog.api.scopes import PRODUCT_ID, ProductView
 from common.api.schema import responses, uuid_path_parameter
+from common.api.serializers import BoundedJSONField
 from common.api.views import ApiView
 from governance import change_requests
 from governance.models import ChangeRequest, ChangeReview, ReviewDecision
@@ -64,7 +65,7 @@ class ChangeRequestCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     justification = serializers.CharField()
     changes = serializers.DictField(
-        child=serializers.JSONField(allow_null=True), allow_empty=False,
+        child=BoundedJSONField(allow_null=True), allow_empty=False,
         help_text="Field name → proposed value, e.g. `{\"risk_classification\": \"high\"}`; the old values are taken "
         "from the record now. Besides record fields: `current_version` (a version id of the record, not yanked), "
         "`current_artifact` (an active artifact id of the record, not judged unsafe) and `release_version` (the id of "

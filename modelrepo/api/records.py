@@ -17,7 +17,7 @@ from catalog.api.scopes import OrganizationView, SpaceView, permitted
 from catalog.choices import AI_PRODUCT_TYPES
 from catalog.models import Product
 from common.api.schema import responses, uuid_path_parameter
-from common.api.serializers import StrictFieldsMixin, choice_error
+from common.api.serializers import JSONObjectField, StrictFieldsMixin, choice_error
 from common.api.views import ApiView
 from modelrepo import selectors, services
 from modelrepo.filtersets import ModelRecordFilterSet
@@ -86,46 +86,6 @@ class RepositorySummaryField(serializers.Field):
 
     def to_representation(self, product):
         return RepositorySummarySerializer(selectors.repository_summary(product)).data
-
-
-@extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True})
-class JSONObjectField(serializers.JSONField):
-    """A JSON object (the model validator refuses other JSON values), nested at most
-    MAX_DEPTH levels (deeper documents exhaust the JSON encoder's recursion when saved) and
-    without NUL or unpaired surrogate characters (which PostgreSQL's jsonb refuses)."""
-
-    MAX_DEPTH = 64
-    default_error_messages = {
-        "too_deep": f"Nest this JSON at most {MAX_DEPTH} levels deep.",
-        "bad_character": "Strings in this JSON may not contain NUL (\\u0000) or unpaired surrogate characters.",
-    }
-
-    def to_internal_value(self, data):
-        problem = _json_problem(data, self.MAX_DEPTH)
-        if problem:
-            self.fail(problem)
-        return super().to_internal_value(data)
-
-
-def _bad_string(text: str) -> bool:
-    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
-def _json_problem(value, max_depth: int) -> str | None:
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            if _bad_string(item):
-                return "bad_character"
-        elif isinstance(item, (dict, list)):
-            if depth + 1 > max_depth:
-                return "too_deep"
-            if isinstance(item, dict):
-                stack.extend((key, depth) for key in item)
-                item = item.values()
-            stack.extend((child, depth + 1) for child in item)
-    return None
 
 
 class TagNamesField(serializers.ListField):

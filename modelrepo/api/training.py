@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 
 from common.api.schema import responses, uuid_path_parameter
-from common.api.serializers import StrictFieldsMixin, username
+from common.api.serializers import BoundedJSONField, StrictFieldsMixin, username
 from modelrepo import training
 from modelrepo.api.records import PRODUCT_ID, RecordView
 from modelrepo.api.versions import VersionReferenceSerializer
@@ -91,9 +91,9 @@ class TrainingRunWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=training.MAX_NAME_LENGTH, help_text="Unique in the record.")
     started_at = serializers.DateTimeField(required=False, allow_null=True)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, help_text="At or after started_at.")
-    hyperparameters = serializers.JSONField(required=False, help_text='A JSON object, e.g. `{"learning_rate": 0.001}`.')
-    metrics = serializers.JSONField(required=False, help_text='A JSON object, e.g. `{"accuracy": 0.91}`.')
-    environment = serializers.JSONField(
+    hyperparameters = BoundedJSONField(required=False, help_text='A JSON object, e.g. `{"learning_rate": 0.001}`.')
+    metrics = BoundedJSONField(required=False, help_text='A JSON object, e.g. `{"accuracy": 0.91}`.')
+    environment = BoundedJSONField(
         required=False, help_text='A JSON object of framework versions and hardware, e.g. `{"torch": "2.4.1", "gpu": "A100"}`.'
     )
     dataset_product_ids = serializers.ListField(

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from common.api.schema import responses, uuid_path_parameter
-from common.api.serializers import StrictFieldsMixin, choice_error, username
+from common.api.serializers import BoundedJSONField, StrictFieldsMixin, choice_error, username
 from modelrepo import selectors
 from modelrepo import versions as version_services
 from modelrepo.api.records import PRODUCT_ID, RecordView
@@ -75,7 +75,7 @@ class VersionWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     git_tag = serializers.CharField(required=False, allow_blank=True, max_length=200)
     commit_sha = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                        help_text="7 to 64 hexadecimal characters.")
-    metrics = serializers.JSONField(required=False, help_text="A JSON object, e.g. `{\"f1\": 0.91}`.")
+    metrics = BoundedJSONField(required=False, help_text="A JSON object, e.g. `{\"f1\": 0.91}`.")
     training_run_id = serializers.UUIDField(required=False, allow_null=True,
                                             help_text="A training run of the same record.")
 
