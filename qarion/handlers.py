@@ -1,12 +1,19 @@
 """Error pages: JSON in the API's format under /api/, templates elsewhere."""
 
 from django.shortcuts import render
+from django.views import defaults
 
-from common.api.errors import json_not_found, json_server_error
+from common.api.errors import json_bad_request, json_not_found, json_server_error
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return json_bad_request(request, exception)
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request, exception=None):

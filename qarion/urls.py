@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("governance.urls")),
 ]
 
+handler400 = "qarion.handlers.bad_request"
 handler404 = "qarion.handlers.not_found"
 handler500 = "qarion.handlers.server_error"

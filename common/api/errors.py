@@ -2,7 +2,9 @@
 ``{"error": {"code": "<snake_case>", "message": "<sentence>", "details": {..}}}``.
 Domain errors raised by services and DRF's own exceptions are mapped here, once."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -80,6 +82,18 @@ def exception_handler(exc, context):
 
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", "There is nothing at this address."), status=status.HTTP_404_NOT_FOUND)
+
+
+def json_bad_request(request, exception=None):
+    """What Django refuses before any view runs: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (413) or a request it cannot read (400)."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse(error_body(
+            "request_too_large", f"The request body is larger than the {limit:,} bytes a JSON request may have; "
+            "send files through the upload protocol, in chunks."), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return JsonResponse(error_body("bad_request", "The request could not be read; check its headers and body."),
+                        status=status.HTTP_400_BAD_REQUEST)
 
 
 def json_server_error(request):

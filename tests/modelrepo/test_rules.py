@@ -178,7 +178,8 @@ def test_one_sha256_rule_for_the_api_and_the_page(world, api_as, client_as, raw,
         assert set(Artifact.objects.filter(product=world.record).values_list("sha256", flat=True)) == {stored}
 
 
-@pytest.mark.parametrize("name", ["../model.bin", "dir/model.bin", "dir\\model.bin", "model\x01.bin", "..", "model\u2028.bin"])
+@pytest.mark.parametrize("name", ["../model.bin", "dir/model.bin", "dir\\model.bin", "model\x01.bin", "..",
+                                  "model\u2028.bin", "evil\u202egpj.bin", "mo\u200bdel.bin", "\ufeffmodel.bin"])
 def test_one_file_name_rule_for_the_api_and_the_page(world, api_as, client_as, name):
     problem = rules.file_name_problem(name)
     assert problem

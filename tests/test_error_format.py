@@ -1,0 +1,43 @@
+"""Every API answer is in the error format, also for what Django refuses before any view runs
+(an oversized or unreadable body) and for addresses that match nothing; pages keep their HTML."""
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1.0/catalog/products"
+
+
+def test_an_oversized_json_body_answers_413_in_the_error_format_and_writes_nothing(world, api_as):
+    from modelrepo.models import ModelVersion
+
+    body = '{"label": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+    response = api_as("editor").post(f"{API}/{world.record.pk}/model-versions", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "request_too_large"
+    assert f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes" in error["message"]
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_request_django_cannot_read_answers_400_in_the_error_format(client):
+    response = client.get("/api/v1.0/catalog/spaces/lab", HTTP_HOST="bad host name")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("path", ["/api/v1.0/nothing-here", "/api/nothing", "/api/v1.0/catalog/products/x/nope"])
+def test_an_unmatched_api_address_answers_404_in_the_error_format(api_as, path):
+    response = api_as("viewer").get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_pages_keep_their_html_error_pages(client_as):
+    response = client_as("viewer").get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    response = client_as("viewer").get("/no-such-page/", HTTP_HOST="bad host name")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
