@@ -49,6 +49,28 @@ def username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number that is a whole number: not a string of digits, not true or false."""
+
+    default_error_messages = {"strict": "Send a whole number (a JSON number, not a string or a boolean)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("strict")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false, nothing that merely looks like one ("yes", 1, "true")."""
+
+    default_error_messages = {"strict": "Send true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("strict")
+        return data
+
+
 class BoundedJSONField(serializers.JSONField):
     """JSON to be stored: bounded in depth, free of characters the database refuses
     (``common.json_input``)."""

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from modelrepo.models import Artifact
-from tests.uploads.conftest import MiB, digest_header, payload
+from tests.uploads.conftest import MiB, digest_header, payload, uploads_url
 from uploads import services, staging
 from uploads.models import UploadSession
 
@@ -294,3 +294,18 @@ def test_a_malformed_or_unknown_upload_id_is_404(uploader):
     up = uploader()
     assert up.get("not-a-uuid").status_code == 404
     assert up.get("7d5c1a47-1111-4111-8111-000000000000").status_code == 404
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("total_size", "100", "Send a whole number (a JSON number, not a string or a boolean)."),
+    ("total_size", True, "Send a whole number (a JSON number, not a string or a boolean)."),
+    ("make_current", "yes", "Send true or false (a JSON boolean)."),
+    ("make_current", 1, "Send true or false (a JSON boolean)."),
+    ("chunk_size", 1024, "Unknown field; the schema at /api/schema/ lists the accepted fields."),
+])
+def test_start_takes_json_types_as_the_schema_gives_them_and_no_unknown_field(uploader, field, value, message):
+    body = {"file_name": "model.bin", "total_size": 100, "artifact_kind": "weights", field: value}
+    response = uploader().client.post(uploads_url(uploader().product_id), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"][field] == [message]
+    assert not UploadSession.objects.exists()

@@ -1,20 +1,24 @@
 from rest_framework import serializers
 
+from common.api.serializers import StrictBooleanField, StrictFieldsMixin, StrictIntegerField
 from modelrepo.api.artifacts import ArtifactSerializer
 from modelrepo.choices import ArtifactKind
 from uploads import services
 from uploads.models import UploadSession
 
 
-class UploadStartSerializer(serializers.Serializer):
+class UploadStartSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A new upload session: the file's name, size and kind, and what to attach it to. Types are
+    strict (a number is a JSON number, a flag a JSON boolean) and unknown fields are refused."""
+
     file_name = serializers.CharField(trim_whitespace=False, max_length=1000)
     content_type = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    total_size = serializers.IntegerField(help_text="Size of the whole file in bytes.")
+    total_size = StrictIntegerField(help_text="Size of the whole file in bytes.")
     artifact_kind = serializers.ChoiceField(choices=ArtifactKind.choices)
     expected_sha256 = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200)
     version_id = serializers.UUIDField(required=False, allow_null=True)
     training_run_id = serializers.UUIDField(required=False, allow_null=True)
-    make_current = serializers.BooleanField(required=False, default=False)
+    make_current = StrictBooleanField(required=False, default=False)
 
 
 class UploadCompleteSerializer(serializers.Serializer):
