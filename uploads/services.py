@@ -6,6 +6,7 @@ it works the same on SQLite (IMMEDIATE transactions) and PostgreSQL (row locks).
 
 import base64
 import binascii
+import errno
 import logging
 import math
 import re
@@ -51,6 +52,19 @@ class UploadTooLarge(DomainError):
 class LengthRequired(DomainError):
     status = 411
     code = "length_required"
+
+
+class InsufficientStorage(DomainError):
+    """The staging area cannot hold the bytes (a full disk or quota): nothing was stored."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+# Room left on the staging filesystem beyond a new upload's size, for the uploads already
+# under way and for assembly.
+STAGING_MARGIN = 64 * 1024 * 1024
 
 
 # --- validation helpers -------------------------------------------------------------------
@@ -178,6 +192,12 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
     target = ingest.artifact_ingest_check(product=product, file_name=file_name, kind=artifact_kind,
                                           version_id=version_id, training_run_id=training_run_id,
                                           make_current=make_current)
+    free = staging.free_bytes()
+    if total_size + STAGING_MARGIN > free:
+        raise InsufficientStorage(
+            f"The server's upload staging area has {free:,} bytes free, too little for a {total_size:,}-byte file; "
+            "nothing was started. Try again later, or ask an operator to free space in the staging directory "
+            "(QARION_UPLOAD_STAGING_DIR).", details={"total_size": total_size, "free_bytes": free})
     chunk_size, total_chunks = plan_chunks(total_size)
     session = UploadSession(
         product=product, created_by=actor, file_name=file_name, content_type=content_type, total_size=total_size,
@@ -280,6 +300,12 @@ def _write_chunk(session: UploadSession, index: int, length: int, read, want_dig
         raise invalid({"chunk": [f"The body ended early ({exc}); send the chunk again."]}, code="chunk_size_mismatch") from None
     except FileNotFoundError:
         raise UploadNotOpen("This upload session no longer has staged bytes; start a new upload session.") from None
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE:
+            raise
+        raise InsufficientStorage(
+            f"The server's upload staging area is full, so chunk {index} was not stored. Send it again later; an "
+            "operator must free space in the staging directory (QARION_UPLOAD_STAGING_DIR).") from None
     if want_digest is not None and digest.digest() != want_digest:
         raise invalid(
             {"Content-Digest": ["The chunk's sha-256 differs from its Content-Digest; send it again."],

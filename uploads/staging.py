@@ -6,6 +6,7 @@ import ctypes.util
 import hashlib
 import mmap
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +20,11 @@ def staging_dir() -> Path:
     path = Path(settings.QARION_UPLOAD_STAGING_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def free_bytes() -> int:
+    """Bytes free on the staging filesystem, for the unprivileged user writing it."""
+    return shutil.disk_usage(staging_dir()).free
 
 
 def staging_path(session_id) -> Path:

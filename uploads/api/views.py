@@ -58,7 +58,8 @@ class UploadSessionListView(APIView):
         return Response(UploadSessionSerializer(sessions, many=True, context={"request": request}).data)
 
     @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer,
-                   responses={201: UploadSessionSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR},
+                   responses={201: UploadSessionSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR,
+                              507: ERROR},
                    summary="Start an upload session")
     def post(self, request, product_id):
         product = _editable_product(request, product_id)
@@ -102,7 +103,7 @@ class UploadChunkView(APIView):
             OpenApiParameter("Content-Digest", OpenApiTypes.STR, OpenApiParameter.HEADER,
                              description="Optional RFC 9530 digest, sha-256=:<base64>:"),
         ],
-        responses={200: ChunkReceiptSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 411: ERROR},
+        responses={200: ChunkReceiptSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 411: ERROR, 507: ERROR},
         summary="Send one chunk (raw bytes)",
     )
     def put(self, request, product_id, upload_id, chunk_index):
