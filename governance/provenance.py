@@ -195,7 +195,7 @@ def _event(event) -> dict | None:
 def _release(version: ModelVersion, events: dict) -> dict:
     return {
         "released": version.is_released, "released_at": version.released_at,
-        "released_by": _username(version.released_by),
+        "released_by": version.releaser,
         "release_date": version.release_date, "event": _event(events.get("version.released")),
     }
 

@@ -161,6 +161,8 @@ class ModelVersion(models.Model):
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who released it, kept when the user is deleted (the audit log keeps names the same way).
+    released_by_name = models.CharField(max_length=150, blank=True)
     deprecated = models.BooleanField(default=False)
     deprecation_reason = models.TextField(blank=True)
     yanked = models.BooleanField(default=False)
@@ -184,6 +186,13 @@ class ModelVersion(models.Model):
     @property
     def is_released(self) -> bool:
         return self.status == VersionStatus.RELEASED
+
+    @property
+    def releaser(self) -> str | None:
+        """The username of who released it, also after that user was deleted."""
+        if self.released_by_id is not None and self.released_by is not None:
+            return self.released_by.get_username()
+        return self.released_by_name or None
 
 
 class CurrentVersionChange(models.Model):

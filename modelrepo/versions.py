@@ -258,7 +258,8 @@ def version_release(*, actor, product: Product, version: ModelVersion, change_re
         bundle, key_id = signing.sign(name, [signing.Resource(a.file_name, a.sha256) for a in files])
         now = timezone.now()
         ModelVersion.objects.filter(pk=version.pk).update(
-            status=VersionStatus.RELEASED, released_at=now, released_by=actor, signature=bundle,
+            status=VersionStatus.RELEASED, released_at=now, released_by=actor,
+            released_by_name=actor.get_username() if actor is not None else "", signature=bundle,
             signature_key_id=key_id, signed_at=now, updated_at=now,
         )
         audit.record(actor=actor, action="version.released", target=product, changes={

@@ -40,7 +40,7 @@ class VersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_released_by(self, version) -> str | None:
-        return username(version.released_by)
+        return version.releaser
 
     def get_created_by(self, version) -> str | None:
         return username(version.created_by)

@@ -214,3 +214,4 @@ def test_the_upload_protocol_applies_the_same_sha256_rule(world, api_as, raw, ac
     else:
         assert response.status_code == 400
         assert response.json()["error"]["details"]["expected_sha256"] == [rules.SHA256_MESSAGE]
+

@@ -6,11 +6,14 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from catalog import services as catalog_services
 from catalog.models import AuditEvent
 from common.errors import PermissionDenied
 from modelrepo import versions as version_services
 from modelrepo.models import CurrentVersionChange, ModelDetails, ModelVersion, TrainingRun
-from tests.modelrepo.test_artifacts_api import _in_parallel, token_client
+from tests.conftest import make_user
+from tests.governance.test_governed_releases import signing_key  # noqa: F401
+from tests.modelrepo.test_artifacts_api import _in_parallel, artifact_root, store_artifact, token_client  # noqa: F401
 
 API = "/api/v1.0/catalog/products"
 
@@ -300,3 +303,19 @@ def test_concurrent_make_current_calls_serialise_and_keep_the_history_a_chain(wo
     ])
     assert sorted(r.status_code for r in rollbacks) == [200, 200]
     assert CurrentVersionChange.objects.filter(product=world.record, is_rollback=True).count() == 2
+
+
+def test_who_released_a_version_is_still_named_after_the_user_is_deleted(  # noqa: F811
+        world, api_as, client_as, artifact_root, signing_key):
+    releaser = make_user("releaser")
+    catalog_services.space_membership_set(actor=None, space=world.lab, user=releaser, role="editor")
+    version = ModelVersion.objects.create(product=world.record, label="5.0.0")
+    store_artifact(world.record, world.editor, b"five" * 10, file_name="model.safetensors", version=version)
+    version_services.version_release(actor=releaser, product=world.record, version=version)
+    releaser.delete()
+
+    body = api_as("viewer").get(versions_url(world.record, f"/{version.pk}")).json()
+    assert body["released_by"] == "releaser"
+    provenance = api_as("viewer").get(versions_url(world.record, f"/{version.pk}/provenance")).json()
+    assert provenance["release"]["released_by"] == "releaser"
+    assert "by releaser" in client_as("viewer").get(f"/models/{world.record.pk}/versions/").content.decode()
