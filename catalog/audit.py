@@ -3,17 +3,20 @@
 Events form one hash chain per organization: the chain head row is locked, the next
 sequence is head + 1 (a database sequence would leave gaps that look like deleted events),
 and the hash covers the canonical JSON of the stored fields plus the previous hash.
-Imports only models, so any app may call it."""
+Imports only models and the access policy (to redact what a reader may not see), so any app
+may call it."""
 
 import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from catalog import access
 from catalog.models import AuditChainHead, AuditEvent, Organization, Product, Space
 from common import request_context
 
@@ -129,6 +132,55 @@ def record(*, actor, action: str, target, changes: dict | None = None, target_na
         AuditChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
     recorded.send(sender=AuditEvent, event=event, target=target)
     return event
+
+
+# Changes that name another product by its id, per action. The log keeps them as written (it
+# is hash-chained); readers who may not see that product are shown HIDDEN_PRODUCT instead.
+PRODUCT_REFERENCES = {"lineage.edge_added": ("upstream",), "lineage.edge_removed": ("upstream",)}
+HIDDEN_PRODUCT = "(a product you cannot see)"
+
+
+def _named_products(event) -> set[str]:
+    names = set()
+    for key in PRODUCT_REFERENCES.get(event.action, ()):
+        change = (event.changes or {}).get(key)
+        if isinstance(change, dict):
+            names.update(str(value) for value in (change.get("old"), change.get("new")) if value)
+    return names
+
+
+def redact(events, user) -> list:
+    """``events`` as ``user`` may read them: the products they name by id that ``user`` may not
+    see are replaced by HIDDEN_PRODUCT (in memory only; nothing is saved)."""
+    events = list(events)
+    named = set().union(*(_named_products(event) for event in events)) if events else set()
+    if not named:
+        return events
+    try:
+        visible = {str(pk) for pk in access.restrict(Product.objects.filter(pk__in=named), user)
+                   .values_list("pk", flat=True)}
+    except (ValueError, DjangoValidationError):
+        visible = set()
+    hidden = named - visible
+    for event in events:
+        keys = PRODUCT_REFERENCES.get(event.action, ())
+        if hidden & _named_products(event):
+            event.changes = {
+                key: {side: HIDDEN_PRODUCT if key in keys and str(value) in hidden else value
+                      for side, value in change.items()} if isinstance(change, dict) else change
+                for key, change in event.changes.items()}
+    return events
+
+
+def redacted_iterator(events, user, chunk_size: int = 1000):
+    """Every event of the queryset ``events``, redacted for ``user``, read in chunks."""
+    chunk = []
+    for event in events.iterator(chunk_size=chunk_size):
+        chunk.append(event)
+        if len(chunk) == chunk_size:
+            yield from redact(chunk, user)
+            chunk = []
+    yield from redact(chunk, user)
 
 
 def product_events(product: Product):

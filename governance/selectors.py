@@ -6,7 +6,7 @@ import json
 
 from django.db.models import QuerySet
 
-from catalog import access
+from catalog import access, audit
 from catalog.models import AuditEvent, Organization, Space
 from common.errors import PermissionDenied
 
@@ -41,11 +41,12 @@ class _Echo:
         return value
 
 
-def csv_lines(events: QuerySet):
-    """CSV text, one line at a time, reading the events in chunks (never all at once)."""
+def csv_lines(events: QuerySet, user):
+    """CSV text, one line at a time, reading the events in chunks (never all at once), as
+    ``user`` may read them (catalog.audit.redact)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_FIELDS)
-    for event in events.iterator(chunk_size=1000):
+    for event in audit.redacted_iterator(events, user):
         row = _export_row(event)
         row["changes"] = json.dumps(row["changes"], sort_keys=True, ensure_ascii=False)
         yield writer.writerow([_csv_safe(row[name]) for name in EXPORT_FIELDS])
@@ -58,6 +59,6 @@ def _csv_safe(value):
     return "" if value is None else value
 
 
-def jsonl_lines(events: QuerySet):
-    for event in events.iterator(chunk_size=1000):
+def jsonl_lines(events: QuerySet, user):
+    for event in audit.redacted_iterator(events, user):
         yield json.dumps(_export_row(event), sort_keys=True, ensure_ascii=False) + "\n"

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from catalog import audit
 from catalog.api.scopes import member_organization, visible_space
 from catalog.choices import OrganizationRole, SpaceRole
 from catalog.models import AuditEvent, OrganizationMembership, SpaceMembership
@@ -77,11 +78,12 @@ class AuditEventListView(ApiView):
         if export in ("csv", "jsonl"):
             lines = selectors.csv_lines if export == "csv" else selectors.jsonl_lines
             content_type = "text/csv; charset=utf-8" if export == "csv" else "application/jsonl; charset=utf-8"
-            response = StreamingHttpResponse(lines(filterset.qs), content_type=content_type)
+            response = StreamingHttpResponse(lines(filterset.qs, request.user), content_type=content_type)
             response["Content-Disposition"] = content_disposition_header(True, f"audit-events.{export}")
             response["X-Content-Type-Options"] = "nosniff"
             return response
-        return self.answer_page(filterset.qs)
+        page = audit.redact(self.paginate_queryset(filterset.qs), request.user)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _scoped(self, request):
         space_slug, org_slug = request.GET.get("space"), request.GET.get("organization")

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from catalog import audit
 from catalog import selectors as catalog_selectors
 from governance import selectors
 from governance.filtersets import AuditEventFilterSet
@@ -26,11 +27,12 @@ def _audit_page(request, events, scope, **context):
     export = request.GET.get("export")
     if export in EXPORTS:
         content_type, extension, lines = EXPORTS[export]
-        response = StreamingHttpResponse(lines(filtered), content_type=content_type)
+        response = StreamingHttpResponse(lines(filtered, request.user), content_type=content_type)
         response["Content-Disposition"] = content_disposition_header(True, f"audit-{scope.slug}.{extension}")
         response["X-Content-Type-Options"] = "nosniff"
         return response
     page = Paginator(filtered, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = audit.redact(page.object_list, request.user)
     context.update(title=f"Audit log of {scope.name}", filterset=filterset, page_obj=page, events=page.object_list,
                    filter_errors=[m for ms in filterset.errors.values() for m in ms])
     return render(request, "governance/audit_log.html", context)

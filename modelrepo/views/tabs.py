@@ -61,8 +61,9 @@ class ModelRecordDetailView(RecordView):
         elif tab == "lineage":
             context.update(lineage_tab_context(request, product))
         elif tab == "activity":
-            events = audit.product_events(product)
-            context["page_obj"] = Paginator(events, DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+            page = Paginator(audit.product_events(product), DEFAULT_PAGE_SIZE).get_page(request.GET.get("page"))
+            page.object_list = audit.redact(page.object_list, request.user)
+            context["page_obj"] = page
         context.update(record_tabs.contributed_context(tab, request, product, can_edit=can_edit))
         return render(request, self.template_name, context)
 
