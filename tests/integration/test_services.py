@@ -4,6 +4,7 @@ worker, and a task's round trip through the broker, the worker and the result ba
 import threading
 
 import pytest
+from celery.result import allow_join_result
 from django.db import connection
 
 from catalog.models import Product
@@ -57,4 +58,8 @@ def test_health_reports_the_database_the_broker_and_a_worker(client, db, celery_
 
 def test_a_task_makes_the_round_trip_through_the_worker(celery_worker):
     result = ping.delay()
-    assert result.get(timeout=30) == "pong"
+    # Celery's "a task is running here" flag is one global per process: an embedded-shape task
+    # still running in a thread left by an earlier test (the live server's background assembly)
+    # sets it for this thread too. This thread runs no task, so waiting here is allowed.
+    with allow_join_result():
+        assert result.get(timeout=30) == "pong"
