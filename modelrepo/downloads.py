@@ -168,6 +168,10 @@ def download_response(request, artifact: Artifact) -> HttpResponse:
     """The response for GET (or HEAD) of ``artifact``'s download, which the caller may view."""
     if artifact.upload_status == UploadStatus.EXTERNAL or artifact.external_uri:
         return _external(request, artifact)
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match and _etag_in(if_none_match, etag_of(artifact)):
+        # Answered here, before any redirect: the client's copy is current wherever the bytes live.
+        return _common_headers(HttpResponse(status=304), artifact)
     store = storage.artifact_store()
     url = store.presigned_url(artifact.storage_key, file_name=artifact.file_name, content_type=_media_type(artifact))
     if url is not None:
@@ -178,10 +182,6 @@ def download_response(request, artifact: Artifact) -> HttpResponse:
         raise _bytes_missing(artifact) from None
     try:
         size = os.fstat(handle.fileno()).st_size
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_in(if_none_match, etag_of(artifact)):
-            handle.close()
-            return _common_headers(HttpResponse(status=304), artifact)
         range_header = request.headers.get("Range")
         if_range = request.headers.get("If-Range")
         if if_range and if_range.strip() != etag_of(artifact):

@@ -64,7 +64,19 @@ def artifact_ingest_check(*, product: Product, file_name: str, kind, version_id=
     return IngestTarget(version=version, training_run=training_run)
 
 
-def artifact_ingest(*, actor, product: Product, staged: "storage.Staged | Path", source_session_id, file_name: str,
+def _inspect(staged: "storage.Staged | storage.Stored", size_bytes: int):
+    """(format detection, scan result) of the finished bytes, wherever they are: a staged
+    file on disk, or an object already in storage read by ranges."""
+    if isinstance(staged, storage.Stored):
+        with storage.artifact_store().open(staged.key) as handle:
+            detection = formats.detect_file(handle, size_bytes)
+            return detection, scanning.scan_file(handle, detection.format)
+    detection = formats.detect_path(staged.path)
+    return detection, scanning.scan_path(staged.path, detection.format)
+
+
+def artifact_ingest(*, actor, product: Product, staged: "storage.Staged | storage.Stored | Path", source_session_id,
+                    file_name: str,
                     content_type: str, size_bytes: int, sha256: str, kind: str, version: ModelVersion | None = None,
                     training_run: TrainingRun | None = None, make_current: bool = False, on_recorded=None) -> Ingested:
     """Record the artifact of the finished file ``staged`` (its ``sha256`` computed by the
@@ -74,12 +86,12 @@ def artifact_ingest(*, actor, product: Product, staged: "storage.Staged | Path",
     caller's own bookkeeping commits with it or not at all; whatever it raises undoes the
     recording and leaves the stored bytes in place. A DomainError of the recording itself
     removes the stored bytes again, then propagates."""
-    staged = staged if isinstance(staged, storage.Staged) else storage.Staged(Path(staged))
-    detection = formats.detect_path(staged.path)
+    if not isinstance(staged, (storage.Staged, storage.Stored)):
+        staged = storage.Staged(Path(staged))
+    detection, scan = _inspect(staged, size_bytes)
     format_details = dict(detection.details or {})
     if detection.error:
         format_details["error"] = detection.error
-    scan = scanning.scan_path(staged.path, detection.format)
     pickled = detection.format in scanning.PICKLE_FORMATS
     safety = scan.safety if pickled else formats.safety_for(detection)
 

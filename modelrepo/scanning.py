@@ -193,29 +193,36 @@ def _verdict(result: ScanResult) -> ScanResult:
 
 def scan_path(path, detected_format: str) -> ScanResult:
     """Scan the file at ``path`` detected as ``detected_format``; never unpickles."""
+    if detected_format not in PICKLE_FORMATS:
+        return ScanResult(safety=Safety.NOT_APPLICABLE)
+    with open(path, "rb") as handle:
+        return scan_file(handle, detected_format)
+
+
+def scan_file(handle, detected_format: str) -> ScanResult:
+    """Scan the open, seekable binary file ``handle`` detected as ``detected_format``."""
     result = ScanResult(safety=Safety.NOT_APPLICABLE)
     if detected_format not in PICKLE_FORMATS:
         return result
-    with open(path, "rb") as handle:
-        if zipfile.is_zipfile(handle):
-            handle.seek(0)
-            try:
-                archive = zipfile.ZipFile(handle)
-                members = [m for m in archive.infolist()[:MAX_ZIP_MEMBERS] if m.filename.endswith(".pkl")]
-                for member in members:
-                    with archive.open(member) as data:
-                        try:
-                            found, stopped = _globals_in_stream(data)
-                        except Exception as exc:
-                            result.errors.append(f"{member.filename}: {exc}")
-                            continue
-                        _add(result, found)
-                        result.scanned.append(member.filename)
-                        if not stopped:
-                            result.errors.append(f"{member.filename}: the pickle stream ended before STOP")
-            except zipfile.BadZipFile as exc:
-                result.errors.append(str(exc))
-        else:
-            handle.seek(0)
-            scan_pickle_file(handle, result, "(file)")
+    if zipfile.is_zipfile(handle):
+        handle.seek(0)
+        try:
+            archive = zipfile.ZipFile(handle)
+            members = [m for m in archive.infolist()[:MAX_ZIP_MEMBERS] if m.filename.endswith(".pkl")]
+            for member in members:
+                with archive.open(member) as data:
+                    try:
+                        found, stopped = _globals_in_stream(data)
+                    except Exception as exc:
+                        result.errors.append(f"{member.filename}: {exc}")
+                        continue
+                    _add(result, found)
+                    result.scanned.append(member.filename)
+                    if not stopped:
+                        result.errors.append(f"{member.filename}: the pickle stream ended before STOP")
+        except zipfile.BadZipFile as exc:
+            result.errors.append(str(exc))
+    else:
+        handle.seek(0)
+        scan_pickle_file(handle, result, "(file)")
     return _verdict(result)

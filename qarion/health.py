@@ -1,8 +1,9 @@
 """``GET /health/`` for load balancers, orchestrators and operators.
 
-Answers ``{"status": "ok" | "degraded", "checks": {"database", "broker", "workers"}}``:
+Answers ``{"status": "ok" | "degraded", "checks": {"database", "storage", "broker", "workers"}}``:
 200 when everything answers, 503 when something is down. The database gets a trivial
-query; with a broker (``CELERY_BROKER_URL``) the broker gets a connection and the workers a
+query; artifact storage a cheap probe (the bucket's HEAD, or the local directory being
+writable); with a broker (``CELERY_BROKER_URL``) the broker gets a connection and the workers a
 ``ping`` with a short timeout. In the embedded shape tasks run in-process, so broker and
 workers report ``eager``. No authentication: the answer carries states and exception class
 names only, never a host name, user or password from the connection settings.
@@ -40,6 +41,16 @@ def check_database() -> dict:
     return {"status": OK}
 
 
+def check_storage() -> dict:
+    from modelrepo.storage import artifact_store
+
+    try:
+        artifact_store().check()
+    except Exception as exc:
+        return _down("storage", exc)
+    return {"status": OK, "backend": settings.QARION_STORAGE}
+
+
 def check_broker_and_workers() -> tuple[dict, dict]:
     broker_url = getattr(settings, "CELERY_BROKER_URL", None)
     if not broker_url:
@@ -65,7 +76,7 @@ def check_broker_and_workers() -> tuple[dict, dict]:
 @require_safe
 def health(request):
     broker, workers = check_broker_and_workers()
-    checks = {"database": check_database(), "broker": broker, "workers": workers}
+    checks = {"database": check_database(), "storage": check_storage(), "broker": broker, "workers": workers}
     healthy = all(check["status"] in (OK, EAGER) for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
 

@@ -155,8 +155,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
 
 # Artifact storage: the local filesystem under the data directory by default, or an
-# S3-compatible bucket. Staging must sit on the same filesystem as local storage so a
-# completed upload moves into place with a rename.
+# S3-compatible bucket. With local storage, chunks are staged on disk and a completed upload
+# moves into place (a rename, or a streamed copy when staging is on another filesystem). With
+# a bucket, chunks stream straight into a multipart upload: web nodes keep no upload state.
 QARION_STORAGE = env_str("QARION_STORAGE", "local")
 if QARION_STORAGE == "local":
     ARTIFACT_ROOT = env_path("QARION_ARTIFACT_ROOT", DATA_DIR / "artifacts")
@@ -176,10 +177,18 @@ elif QARION_STORAGE == "s3":
             "querystring_expire": env_int("QARION_DOWNLOAD_URL_TTL", 300, minimum=10, maximum=7 * 86400),
             "file_overwrite": False,
             "default_acl": None,
+            # Presigned URLs are signed with SigV4 unless told otherwise; path-style addressing
+            # suits S3-compatible servers (MinIO, Ceph) reached by a host name without buckets.
+            "signature_version": env_str("QARION_S3_SIGNATURE_VERSION", "s3v4"),
+            "addressing_style": env_str("QARION_S3_ADDRESSING_STYLE", "auto"),
         },
     }
     if not STORAGES["artifacts"]["OPTIONS"]["bucket_name"]:
         raise ImproperlyConfigured("QARION_STORAGE=s3 needs QARION_S3_BUCKET.")
+    if STORAGES["artifacts"]["OPTIONS"]["addressing_style"] not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured("QARION_S3_ADDRESSING_STYLE must be auto, path or virtual.")
+    if STORAGES["artifacts"]["OPTIONS"]["signature_version"] not in ("s3v4", "s3"):
+        raise ImproperlyConfigured("QARION_S3_SIGNATURE_VERSION must be s3v4 (SigV4) or s3 (the legacy SigV2).")
 else:
     raise ImproperlyConfigured("QARION_STORAGE must be local or s3.")
 
@@ -189,6 +198,10 @@ QARION_UPLOAD_MAX_SIZE = env_int("QARION_UPLOAD_MAX_SIZE", 50 * _GiB, minimum=1)
 QARION_UPLOAD_CHUNK_SIZE = env_int("QARION_UPLOAD_CHUNK_SIZE", 16 * _MiB, minimum=_MiB, maximum=_GiB)
 QARION_UPLOAD_SESSION_TTL = env_int("QARION_UPLOAD_SESSION_TTL", 86400, minimum=60)
 QARION_UPLOAD_STAGING_DIR = env_path("QARION_UPLOAD_STAGING_DIR", DATA_DIR / "staging")
+# With object storage, clients that ask for it may send upload parts straight to the bucket
+# through presigned part URLs (API.md, "Direct-to-bucket uploads"); the bucket needs a CORS
+# rule for browsers (README).
+QARION_UPLOAD_DIRECT = env_bool("QARION_UPLOAD_DIRECT", False)
 # How long an assembly may hold a session before another worker may take it over; the
 # worker renews the lease while it hashes, so only a dead worker lets it run out.
 QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 120, minimum=5)

@@ -8,6 +8,7 @@
 - ``record``: a model record in ``lab``; ``other_record``: one in ``other``.
 """
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -113,3 +114,44 @@ def _isolated_file_storage(settings, tmp_path):
         storages["artifacts"] = {**storages["artifacts"],
                                  "OPTIONS": {**storages["artifacts"]["OPTIONS"], "location": str(tmp_path / "artifacts")}}
     settings.STORAGES = storages
+
+
+# --- object storage: moto's S3 server on loopback, through django-storages and boto3 ----------
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+S3_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh bucket on the loopback S3 server and a boto3 client to look into it."""
+    import boto3
+
+    name = f"artifacts-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, **S3_CREDENTIALS)
+    client.create_bucket(Bucket=name)
+    return name, client
+
+
+@pytest.fixture
+def s3_store(s3_endpoint, s3_bucket, settings):
+    """Artifact storage on a fresh bucket of the loopback S3 server, as QARION_STORAGE=s3 configures it."""
+    from modelrepo import storage
+
+    settings.QARION_STORAGE = "s3"
+    settings.STORAGES = {**settings.STORAGES, "artifacts": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": s3_bucket[0], "endpoint_url": s3_endpoint, "region_name": "us-east-1", "access_key": "test",
+        "secret_key": "test", "querystring_expire": 300, "file_overwrite": False, "default_acl": None,
+        "signature_version": "s3v4", "addressing_style": "path"}}}
+    store = storage.artifact_store()
+    assert isinstance(store, storage.ObjectStore)
+    return store

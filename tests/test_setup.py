@@ -161,7 +161,8 @@ def test_health_is_ok_in_the_embedded_shape_without_login(client, db, settings):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": {"status": "ok"}, "broker": {"status": "eager"}, "workers": {"status": "eager"}},
+        "checks": {"database": {"status": "ok"}, "storage": {"status": "ok", "backend": settings.QARION_STORAGE},
+                   "broker": {"status": "eager"}, "workers": {"status": "eager"}},
     }
     assert "no-cache" in response["Cache-Control"]
 

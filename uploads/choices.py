@@ -13,3 +13,8 @@ class SessionStatus(models.TextChoices):
 class ChunkState(models.TextChoices):
     WRITING = "writing", "Writing"
     RECEIVED = "received", "Received"
+
+
+class Transfer(models.TextChoices):
+    SERVER = "server", "Through the server"
+    DIRECT = "direct", "Straight to the bucket"

@@ -6,7 +6,7 @@ from django.db import models
 from catalog.models import Product
 from modelrepo.choices import ArtifactKind
 from modelrepo.models import Artifact, ModelVersion, TrainingRun
-from uploads.choices import ChunkState, SessionStatus
+from uploads.choices import ChunkState, SessionStatus, Transfer
 
 
 class UploadSession(models.Model):
@@ -30,6 +30,11 @@ class UploadSession(models.Model):
     assembly_attempts = models.PositiveSmallIntegerField(default=0)
     artifact = models.OneToOneField(Artifact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     staging_purged = models.BooleanField(default=False)
+    # How the bytes travel: through the server, or from the client straight to the bucket.
+    transfer = models.CharField(max_length=8, choices=Transfer.choices, default=Transfer.SERVER)
+    # With object storage, the bucket's multipart upload the chunks become parts of ("" while
+    # chunks are staged on local disk).
+    multipart_upload_id = models.CharField(max_length=1024, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

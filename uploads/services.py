@@ -7,6 +7,7 @@ it works the same on SQLite (IMMEDIATE transactions) and PostgreSQL (row locks).
 import base64
 import binascii
 import errno
+import hashlib
 import logging
 import math
 import re
@@ -25,7 +26,7 @@ from catalog.models import Product
 from common.errors import Conflict, DomainError, PermissionDenied, ValidationFailed, invalid
 from modelrepo import ingest, rules, storage
 from uploads import staging
-from uploads.choices import ChunkState, SessionStatus
+from uploads.choices import ChunkState, SessionStatus, Transfer
 from uploads.models import UploadChunk, UploadSession
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,28 @@ class InsufficientStorage(DomainError):
     code = "insufficient_storage"
 
 
+class StorageUnavailable(DomainError):
+    """The object store refused or did not answer: nothing was lost, the request can be repeated."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+class DirectTransfer(Conflict):
+    code = "direct_transfer"
+
+
+def _store_down(what: str, exc: Exception) -> StorageUnavailable:
+    log.warning("Object storage failed while %s: %s", what, exc)
+    return StorageUnavailable(
+        f"The object store did not accept the request while {what} ({exc}); nothing was lost. Try again in a "
+        "moment; if it keeps failing, an operator should check the bucket settings and /health/.")
+
+
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+# Part URLs handed out for direct transfer are valid this long (seconds), and at most this many a call.
+PART_URL_TTL = 900
+MAX_PART_URLS = 100
 # Room left on the staging filesystem beyond a new upload's size, for the uploads already
 # under way and for assembly.
 STAGING_MARGIN = 64 * 1024 * 1024
@@ -107,10 +129,11 @@ def parse_content_digest(header: str | None) -> bytes | None:
     return None
 
 
-def plan_chunks(total_size: int) -> tuple[int, int]:
-    """(chunk_size, total_chunks): the configured size, rounded up only as far as needed
-    to keep the session under MAX_CHUNKS chunks."""
-    chunk_size = max(settings.QARION_UPLOAD_CHUNK_SIZE, math.ceil(total_size / MAX_CHUNKS))
+def plan_chunks(total_size: int, *, minimum: int = 1) -> tuple[int, int]:
+    """(chunk_size, total_chunks): the configured size (at least ``minimum``, S3's smallest
+    part for object storage), rounded up only as far as needed to keep the session under
+    MAX_CHUNKS chunks."""
+    chunk_size = max(settings.QARION_UPLOAD_CHUNK_SIZE, minimum, math.ceil(total_size / MAX_CHUNKS))
     return chunk_size, math.ceil(total_size / chunk_size)
 
 
@@ -171,7 +194,8 @@ def _know_received(session: UploadSession, indexes: list[int], total: int) -> tu
 # --- start --------------------------------------------------------------------------------
 
 def session_start(*, actor, product: Product, file_name, total_size, artifact_kind, content_type=None,
-                  expected_sha256=None, version_id=None, training_run_id=None, make_current=False) -> UploadSession:
+                  expected_sha256=None, version_id=None, training_run_id=None, make_current=False,
+                  transfer=Transfer.SERVER) -> UploadSession:
     if not access.can(actor, access.EDIT, product):
         raise PermissionDenied("You can view this record but not upload to it; ask for editor access.")
     file_name = validate_file_name(file_name)
@@ -188,24 +212,32 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
     expected_sha256 = validate_sha256(expected_sha256)
     if not isinstance(make_current, bool):
         raise invalid({"make_current": ["Must be true or false."]})
+    if transfer not in Transfer.values:
+        raise invalid({"transfer": [f"Use one of: {', '.join(Transfer.values)}."]})
     # Refused before any bytes arrive, not after (DOMAIN.md, change_policy).
     target = ingest.artifact_ingest_check(product=product, file_name=file_name, kind=artifact_kind,
                                           version_id=version_id, training_run_id=training_run_id,
                                           make_current=make_current)
-    free = staging.free_bytes()
-    if total_size + STAGING_MARGIN > free:
-        raise InsufficientStorage(
-            f"The server's upload staging area has {free:,} bytes free, too little for a {total_size:,}-byte file; "
-            "nothing was started. Try again later, or ask an operator to free space in the staging directory "
-            "(QARION_UPLOAD_STAGING_DIR).", details={"total_size": total_size, "free_bytes": free})
-    chunk_size, total_chunks = plan_chunks(total_size)
+    store = storage.artifact_store()
+    if not store.supports_multipart:
+        _check_staging_room(total_size)
+    chunk_size, total_chunks = plan_chunks(total_size, minimum=storage.MIN_PART_SIZE if store.supports_multipart else 1)
+    direct = transfer == Transfer.DIRECT and store.supports_multipart and settings.QARION_UPLOAD_DIRECT
     session = UploadSession(
         product=product, created_by=actor, file_name=file_name, content_type=content_type, total_size=total_size,
         artifact_kind=artifact_kind, expected_sha256=expected_sha256, version=target.version,
         training_run=target.training_run, make_current=make_current, chunk_size=chunk_size,
         total_chunks=total_chunks, status=SessionStatus.OPEN, expires_at=timezone.now() + _ttl(),
+        transfer=Transfer.DIRECT if direct else Transfer.SERVER,
     )
-    staging.create(session.id, total_size)
+    if store.supports_multipart:  # the bytes go to the bucket's multipart upload, never to a node's disk
+        try:
+            session.multipart_upload_id = store.multipart_start(
+                storage.key_for_session(session.id), content_type=content_type, part_checksums=direct)
+        except storage.StoreUnavailable as exc:
+            raise _store_down("starting the upload", exc) from None
+    else:
+        staging.create(session.id, total_size)
     try:
         with transaction.atomic():
             session.save(force_insert=True)
@@ -214,10 +246,30 @@ def session_start(*, actor, product: Product, file_name, total_size, artifact_ki
                                   "total_size": {"old": None, "new": total_size},
                                   "upload_id": {"old": None, "new": str(session.id)}})
     except Exception:
-        staging.remove(session.id)
+        _discard_bytes(session.id, session.multipart_upload_id)
         raise
     _know_received(session, [], 0)
     return session
+
+
+def _check_staging_room(total_size: int) -> None:
+    free = staging.free_bytes()
+    if total_size + STAGING_MARGIN > free:
+        raise InsufficientStorage(
+            f"The server's upload staging area has {free:,} bytes free, too little for a {total_size:,}-byte file; "
+            "nothing was started. Try again later, or ask an operator to free space in the staging directory "
+            "(QARION_UPLOAD_STAGING_DIR).", details={"total_size": total_size, "free_bytes": free})
+
+
+def _discard_bytes(session_id, multipart_upload_id: str = "") -> None:
+    """Drop what an unfinished session holds: its staging file, or its multipart upload and
+    any object an interrupted assembly completed under the session's key."""
+    staging.remove(session_id)
+    if multipart_upload_id:
+        store = storage.artifact_store()
+        key = storage.key_for_session(session_id)
+        store.multipart_abort(key, multipart_upload_id)
+        store.delete(key)
 
 
 # --- chunks -------------------------------------------------------------------------------
@@ -238,6 +290,10 @@ def chunk_receive(*, session: UploadSession, index_raw, content_length, content_
     session is open, stream it to its offset, record it received: three queries for a chunk
     arriving the first time, none of them holding a lock while the bytes stream."""
     index = _chunk_index(session, index_raw)
+    if session.transfer == Transfer.DIRECT:
+        raise DirectTransfer("This session sends its parts straight to the bucket: ask for part URLs with POST "
+                             f"/api/v1.0/catalog/products/{session.product_id}/model-artifacts/uploads/{session.id}/parts, then "
+                             "PUT each part to its URL.")
     length = _chunk_length(session, index, content_length)
     want_digest = parse_content_digest(content_digest)
     _let_in(session, index)
@@ -295,8 +351,16 @@ def _let_in(session: UploadSession, index: int) -> None:
 
 def _write_chunk(session: UploadSession, index: int, length: int, read, want_digest: bytes | None) -> tuple[int, str]:
     try:
-        written, digest = staging.write_chunk(session.id, index * session.chunk_size, length, read)
-    except staging.ShortBody as exc:
+        if session.multipart_upload_id:  # straight into part index + 1 of the bucket's multipart upload
+            written, digest = storage.artifact_store().multipart_put(
+                storage.key_for_session(session.id), session.multipart_upload_id, index + 1, length, read)
+        else:
+            written, digest = staging.write_chunk(session.id, index * session.chunk_size, length, read)
+    except storage.MultipartGone:
+        raise UploadNotOpen("This upload session's bytes are no longer in the bucket; start a new upload session.") from None
+    except storage.StoreUnavailable as exc:
+        raise _store_down(f"storing chunk {index}", exc) from None
+    except storage.ShortBody as exc:
         raise invalid({"chunk": [f"The body ended early ({exc}); send the chunk again."]}, code="chunk_size_mismatch") from None
     except FileNotFoundError:
         raise UploadNotOpen("This upload session no longer has staged bytes; start a new upload session.") from None
@@ -341,6 +405,8 @@ def session_complete(*, actor, session: UploadSession, expected_sha256=None) -> 
     """Move an open session whose chunks all arrived to ``assembling``. Returns the session;
     the caller enqueues the assembly (or runs it) once this has committed."""
     override = validate_sha256(expected_sha256) if expected_sha256 not in (None, "") else None
+    if session.transfer == Transfer.DIRECT and session.status == SessionStatus.OPEN:
+        sync_direct_parts(session)  # what the bucket holds, never the client's word
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().get(pk=session.pk)
         if locked.status in (SessionStatus.COMPLETED, SessionStatus.ASSEMBLING):
@@ -385,9 +451,10 @@ class _Lease:
         )
 
     def fail(self, code: str, message: str, details: dict | None = None) -> None:
-        if self.settle(status=SessionStatus.FAILED, lease_until=None,
+        if self.settle(status=SessionStatus.FAILED, lease_until=None, staging_purged=True,
                        error={"code": code, "message": message, "details": details or {}}):
-            staging.remove(self.session_id)
+            multipart = UploadSession.objects.filter(pk=self.session_id).values_list("multipart_upload_id", flat=True)
+            _discard_bytes(self.session_id, multipart.first() or "")
 
 
 class _LeaseLost(Exception):
@@ -421,6 +488,9 @@ def session_assemble(session_id) -> None:
                    "session.")
         return
     store = storage.artifact_store()
+    if session.multipart_upload_id:
+        _assemble_multipart(session, lease, store)
+        return
     source = _assembled_file(session, store)
     if source is None:
         lease.fail("staged_bytes_missing", "The uploaded bytes are no longer on the server; start a new upload session.")
@@ -440,6 +510,96 @@ def session_assemble(session_id) -> None:
     staging.remove(session.id)  # what a copy into object storage left behind
     log.info("Assembled upload %s (%d bytes): claim and checks %.2f s, hash %.2f s, detect, move and record %.2f s",
              session.id, session.total_size, started - entered, hashed - started, time.monotonic() - hashed)
+
+
+def _assemble_multipart(session: UploadSession, lease: _Lease, store) -> None:
+    """Finish the bucket's multipart upload (the parts it lists, checked against the
+    session), then hash the object by one streaming read and record the artifact. The object
+    is stored under the session's own key, so a retry after a crash finds it (the multipart
+    upload is then gone) instead of writing a second one."""
+    key = storage.key_for_session(session.id)
+    try:
+        try:
+            parts = store.multipart_parts(key, session.multipart_upload_id)
+        except storage.MultipartGone:
+            parts = None  # completed by an earlier attempt, or aborted: the object says which
+        if parts is not None:
+            problem = _parts_problem(session, parts)
+            if problem:
+                lease.fail("parts_missing", problem)
+                return
+            store.multipart_complete(key, session.multipart_upload_id, parts)
+        try:
+            stored_size = store.size(key)
+        except storage.BytesMissing:
+            lease.fail("staged_bytes_missing", "The uploaded parts are no longer in the bucket; start a new upload "
+                       "session.")
+            return
+        if stored_size != session.total_size:
+            lease.fail("size_mismatch", f"The bucket holds {stored_size} bytes for a {session.total_size}-byte file; "
+                       "start a new upload session.")
+            return
+        sha256, wrong_parts = _hash_object(session, lease, store, key)
+    except (storage.StoreUnavailable, storage.MultipartGone) as exc:
+        # The lease runs out and the assembly is tried again (up to MAX_ASSEMBLY_ATTEMPTS).
+        log.warning("Assembly of upload %s could not reach the object store: %s", session.id, exc)
+        raise
+    if wrong_parts:
+        lease.fail("part_checksum_mismatch", f"{len(wrong_parts)} part(s) in the bucket differ from the sha-256 their "
+                   f"URLs were issued for (first: chunk {wrong_parts[0]}); start a new upload session.",
+                   {"chunks": wrong_parts[:100]})
+        return
+    if session.expected_sha256 and sha256 != session.expected_sha256:
+        lease.fail("checksum_mismatch", "The file's sha256 differs from the expected one; the parts in the bucket "
+                   "cannot be replaced once assembled, so start a new upload session.",
+                   {"expected_sha256": session.expected_sha256, "actual_sha256": sha256})
+        return
+    _ingest(session, lease, storage.Stored(key), sha256)
+
+
+def _parts_problem(session: UploadSession, parts: list) -> str | None:
+    by_number = {part.number: part for part in parts}
+    for index in range(session.total_chunks):
+        part = by_number.get(index + 1)
+        if part is None:
+            return f"Chunk {index} is not in the bucket's multipart upload; start a new upload session."
+        if part.size != expected_chunk_size(session, index):
+            return (f"Chunk {index} is {part.size} bytes in the bucket instead of {expected_chunk_size(session, index)}; "
+                    "start a new upload session.")
+    if len(by_number) != session.total_chunks:
+        return "The bucket holds parts beyond the file's last chunk; start a new upload session."
+    return None
+
+
+def _hash_object(session: UploadSession, lease: _Lease, store, key: str) -> tuple[str, list[int]]:
+    """The object's sha256 by one streaming read (the lease renewed on the way) and, for
+    direct transfer, the chunks whose bytes differ from the sha-256 their URLs were issued for
+    (a bucket that checks part checksums never has any)."""
+    whole = hashlib.sha256()
+    declared = {}
+    if session.transfer == Transfer.DIRECT:
+        declared = dict(session.chunks.values_list("index", "sha256"))
+    part, index, filled, wrong = hashlib.sha256(), 0, 0, []
+    since_renewal = 0
+    for piece in store.pieces(key, 0, session.total_size):
+        whole.update(piece)
+        since_renewal += len(piece)
+        if since_renewal >= 256 * 1024 * 1024:
+            lease.renew()
+            since_renewal = 0
+        if not declared:
+            continue
+        view = memoryview(piece)
+        while view:
+            take = min(len(view), expected_chunk_size(session, index) - filled)
+            part.update(view[:take])
+            filled += take
+            view = view[take:]
+            if filled == expected_chunk_size(session, index):
+                if declared.get(index) != part.hexdigest():
+                    wrong.append(index)
+                part, index, filled = hashlib.sha256(), index + 1, 0
+    return whole.hexdigest(), wrong
 
 
 def _assembled_file(session: UploadSession, store) -> Path | None:
@@ -498,7 +658,11 @@ def session_abort(*, actor, session: UploadSession) -> UploadSession:
         locked.save(update_fields=["status", "staging_purged", "updated_at"])
         audit.record(actor=actor, action="upload.aborted", target=locked.product,
                      changes={"upload_id": {"old": str(locked.id), "new": None}})
-    staging.remove(locked.id)
+    try:
+        _discard_bytes(locked.id, locked.multipart_upload_id)
+    except storage.StoreUnavailable as exc:  # the periodic clean-up aborts it once the store answers
+        log.warning("Aborting upload %s: the object store did not answer (%s)", locked.id, exc)
+        UploadSession.objects.filter(pk=locked.pk).update(staging_purged=False)
     return locked
 
 
@@ -517,11 +681,126 @@ def expire_sessions(*, batch: int = 500) -> int:
             count += 1
     done = UploadSession.objects.filter(
         status__in=[SessionStatus.EXPIRED, SessionStatus.ABORTED, SessionStatus.FAILED], staging_purged=False
-    ).values_list("pk", flat=True)[:batch]
-    for pk in list(done):
-        staging.remove(pk)
+    ).values_list("pk", "multipart_upload_id")[:batch]
+    for pk, multipart_upload_id in list(done):
+        try:
+            _discard_bytes(pk, multipart_upload_id)
+        except storage.StoreUnavailable as exc:
+            log.warning("Could not free the parts of upload %s yet: %s", pk, exc)
+            continue
         UploadSession.objects.filter(pk=pk).update(staging_purged=True)
     return count
+
+
+# A multipart upload is created a moment before its session row commits; one this old that no
+# open or assembling session owns was left by a crash (or by another tool) and is aborted.
+ORPHAN_MULTIPART_AGE = timedelta(hours=1)
+
+
+def sweep_orphan_multipart_uploads() -> int:
+    """Abort the bucket's multipart uploads under session keys that no open or assembling
+    session owns; returns how many. Nothing to do with local storage."""
+    store = storage.artifact_store()
+    if not store.supports_multipart:
+        return 0
+    cutoff = timezone.now() - ORPHAN_MULTIPART_AGE
+    pending = [p for p in store.multipart_pending() if p.initiated < cutoff and _SESSION_KEY.match(p.key)]
+    owned = set(UploadSession.objects.filter(
+        status__in=[SessionStatus.OPEN, SessionStatus.ASSEMBLING],
+        multipart_upload_id__in=[p.upload_id for p in pending]).values_list("multipart_upload_id", flat=True))
+    aborted = 0
+    for orphan in pending:
+        if orphan.upload_id not in owned:
+            store.multipart_abort(orphan.key, orphan.upload_id)
+            aborted += 1
+    return aborted
+
+
+_SESSION_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
+
+
+# --- direct transfer ------------------------------------------------------------------------
+
+def _part_sha256(raw, position: int) -> str:
+    """The hex sha-256 of a part given as base64 (as S3's x-amz-checksum-sha256 carries it)."""
+    where = f"parts[{position}].sha256"
+    if not isinstance(raw, str):
+        raise invalid({where: ["Give the part's sha-256 as base64 (44 characters)."]})
+    try:
+        digest = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 32:
+        raise invalid({where: ["Give the part's sha-256 as base64 (44 characters)."]})
+    return digest.hex()
+
+
+def direct_part_urls(*, session: UploadSession, parts) -> list[dict]:
+    """Presigned PUT URLs for the given parts of a direct-transfer session, each bound to the
+    part's sha-256 so the bucket refuses other bytes. Re-asking for a part replaces it."""
+    if session.transfer != Transfer.DIRECT:
+        raise DirectTransfer("This session's chunks go through the server (PUT .../chunks/{index}); part URLs are "
+                             "only for sessions started with \"transfer\": \"direct\".")
+    if not isinstance(parts, list) or not parts:
+        raise invalid({"parts": ["Give a list of parts: [{\"index\": 0, \"sha256\": \"<base64>\"}, ...]."]})
+    if len(parts) > MAX_PART_URLS:
+        raise invalid({"parts": [f"Ask for at most {MAX_PART_URLS} parts per call."]})
+    wanted = {}
+    for position, part in enumerate(parts):
+        if not isinstance(part, dict) or set(part) - {"index", "sha256"}:
+            raise invalid({f"parts[{position}]": ["Each part is {\"index\", \"sha256\"}."]})
+        index = part.get("index")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < session.total_chunks:
+            raise invalid({f"parts[{position}].index": [f"Part indexes run from 0 to {session.total_chunks - 1}."]},
+                          code="chunk_index_out_of_range")
+        wanted[index] = _part_sha256(part.get("sha256"), position)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        _refuse_unless_open(locked, now)
+        # A part asked for again is not received until the bucket lists it again.
+        UploadChunk.objects.bulk_create(
+            [UploadChunk(session_id=session.pk, index=i, state=ChunkState.WRITING, size=0, sha256=h)
+             for i, h in wanted.items()],
+            update_conflicts=True, unique_fields=["session", "index"], update_fields=["state", "size", "sha256",
+                                                                                    "updated_at"])
+        UploadSession.objects.filter(pk=session.pk).update(expires_at=now + _ttl(), updated_at=now)
+    session.__dict__.pop("_received_chunks", None)
+    store, key = storage.artifact_store(), storage.key_for_session(session.id)
+    expires_at = now + timedelta(seconds=PART_URL_TTL)
+    answer = []
+    for index, sha256_hex in wanted.items():
+        checksum = storage.b64_of_hex(sha256_hex)
+        url = store.multipart_part_url(key, session.multipart_upload_id, index + 1, checksum, PART_URL_TTL)
+        answer.append({"index": index, "url": url, "method": "PUT", "expires_at": expires_at,
+                       "headers": {"x-amz-checksum-sha256": checksum,
+                                   "Content-Length": str(expected_chunk_size(session, index))}})
+    return answer
+
+
+def sync_direct_parts(session: UploadSession) -> None:
+    """Learn from the bucket (ListParts) which parts of a direct-transfer session arrived:
+    a part of the right size whose URL was issued is received, anything else is not."""
+    if session.transfer != Transfer.DIRECT or session.status != SessionStatus.OPEN:
+        return
+    try:
+        listed = storage.artifact_store().multipart_parts(storage.key_for_session(session.id),
+                                                          session.multipart_upload_id)
+    except storage.MultipartGone:
+        return
+    except storage.StoreUnavailable as exc:
+        raise _store_down("listing the parts that arrived", exc) from None
+    arrived = {part.number - 1 for part in listed
+               if 0 <= part.number - 1 < session.total_chunks and part.size == expected_chunk_size(session, part.number - 1)}
+    now = timezone.now()
+    last = session.total_chunks - 1
+    for indexes, size in (([i for i in arrived if i != last], session.chunk_size),
+                          ([last] if last in arrived else [], expected_chunk_size(session, last))):
+        UploadChunk.objects.filter(session_id=session.pk, index__in=indexes).exclude(sha256="").update(
+            state=ChunkState.RECEIVED, size=size, updated_at=now)
+    UploadChunk.objects.filter(session_id=session.pk, state=ChunkState.RECEIVED).exclude(index__in=arrived).update(
+        state=ChunkState.WRITING, size=0, updated_at=now)
+    session.__dict__.pop("_received_chunks", None)
 
 
 def recover_assemblies(*, stale_after: int = 30) -> list:

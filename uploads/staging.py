@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from modelrepo.storage import ShortBody
+
 READ_SIZE = 1024 * 1024  # network reads of a chunk body
 HASH_BUFFER = 8 * 1024 * 1024  # page-aligned buffer for the completion pass
 
@@ -38,10 +40,6 @@ def create(session_id, total_size: int) -> None:
         os.ftruncate(fd, total_size)  # sparse: no disk is used until chunks arrive
     finally:
         os.close(fd)
-
-
-class ShortBody(Exception):
-    """The client sent fewer bytes than it announced (a dropped connection)."""
 
 
 def write_chunk(session_id, offset: int, length: int, read) -> tuple[int, "hashlib._Hash"]:

@@ -1,9 +1,14 @@
 """Celery tasks of the upload path: ids in, re-fetch, claim, call a service; safe to run twice."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
+from modelrepo import storage
 from uploads import services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="uploads.tasks.assemble", acks_late=True, reject_on_worker_lost=True)
@@ -13,7 +18,12 @@ def assemble(session_id: str) -> None:
 
 @shared_task(name="uploads.tasks.expire_sessions")
 def expire_sessions() -> int:
-    return services.expire_sessions()
+    expired = services.expire_sessions()
+    try:
+        services.sweep_orphan_multipart_uploads()
+    except storage.StoreUnavailable as exc:  # tried again at the next run
+        log.warning("Could not sweep the bucket's orphaned multipart uploads: %s", exc)
+    return expired
 
 
 @shared_task(name="uploads.tasks.recover_assemblies")

@@ -8,7 +8,6 @@ import io
 import mmap
 import os
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -141,32 +140,6 @@ def test_no_module_but_the_store_asks_which_storage_class_is_configured():
 
 
 # --- object storage: the same interface against moto's S3 server on loopback ---------------
-
-@pytest.fixture(scope="session")
-def s3_endpoint():
-    server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_store(s3_endpoint, settings):
-    import boto3  # installed with moto
-
-    bucket = f"artifacts-{uuid.uuid4().hex[:12]}"
-    credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
-    boto3.client("s3", endpoint_url=s3_endpoint, **credentials).create_bucket(Bucket=bucket)
-    settings.QARION_STORAGE = "s3"
-    settings.STORAGES = {**settings.STORAGES, "artifacts": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": bucket, "endpoint_url": s3_endpoint, "region_name": "us-east-1", "access_key": "test",
-        "secret_key": "test", "querystring_expire": 300, "file_overwrite": False, "default_acl": None}}}
-    store = storage.artifact_store()
-    assert isinstance(store, storage.ObjectStore)
-    return store
-
 
 def test_object_storage_copies_a_staged_file_and_keeps_the_key_on_a_retry(s3_store, staged_file):
     assert s3_store.save_staged("ab/abcdef", staged_file) == "ab/abcdef"

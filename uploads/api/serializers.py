@@ -4,6 +4,7 @@ from common.api.serializers import StrictBooleanField, StrictFieldsMixin, Strict
 from modelrepo.api.artifacts import ArtifactSerializer
 from modelrepo.choices import ArtifactKind
 from uploads import services
+from uploads.choices import Transfer
 from uploads.models import UploadSession
 
 
@@ -19,6 +20,10 @@ class UploadStartSerializer(StrictFieldsMixin, serializers.Serializer):
     version_id = serializers.UUIDField(required=False, allow_null=True)
     training_run_id = serializers.UUIDField(required=False, allow_null=True)
     make_current = StrictBooleanField(required=False, default=False)
+    transfer = serializers.ChoiceField(
+        choices=Transfer.choices, required=False, default=Transfer.SERVER,
+        help_text="`direct` asks to send the parts straight to the bucket (object storage with QARION_UPLOAD_DIRECT "
+        "on); the session's `transfer` says which one the server chose.")
 
 
 class UploadCompleteSerializer(serializers.Serializer):
@@ -48,7 +53,8 @@ class UploadSessionSerializer(serializers.ModelSerializer):
         model = UploadSession
         fields = ["id", "status", "file_name", "content_type", "total_size", "artifact_kind", "expected_sha256",
                   "chunk_size", "total_chunks", "received_chunks", "received_bytes", "expires_at", "version_id",
-                  "training_run_id", "make_current", "artifact_id", "artifact", "error", "created_at", "updated_at"]
+                  "training_run_id", "make_current", "transfer", "artifact_id", "artifact", "error", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
     def get_received_chunks(self, obj) -> list[int]:
@@ -64,3 +70,25 @@ class ChunkReceiptSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     received_count = serializers.IntegerField()
     received_bytes = serializers.IntegerField()
+
+
+class PartRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    index = StrictIntegerField(min_value=0, help_text="The chunk index; the bucket's part number is index + 1.")
+    sha256 = serializers.CharField(min_length=44, max_length=44, help_text="Base64 of the part's sha-256.")
+
+
+class PartsRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    parts = PartRequestSerializer(many=True, min_length=1, max_length=services.MAX_PART_URLS)
+
+
+class PartUrlSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    url = serializers.URLField()
+    method = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField(),
+                                    help_text="Send these headers with the PUT: the signature covers the checksum.")
+    expires_at = serializers.DateTimeField()
+
+
+class PartUrlsSerializer(serializers.Serializer):
+    parts = PartUrlSerializer(many=True)

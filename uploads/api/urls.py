@@ -10,4 +10,5 @@ urlpatterns = [
     path(f"{_base}/<str:upload_id>", views.UploadSessionDetailView.as_view(), name="session-detail"),
     path(f"{_base}/<str:upload_id>/chunks/<str:chunk_index>", views.UploadChunkView.as_view(), name="chunk"),
     path(f"{_base}/<str:upload_id>/complete", views.UploadCompleteView.as_view(), name="complete"),
+    path(f"{_base}/<str:upload_id>/parts", views.UploadPartsView.as_view(), name="parts"),
 ]

@@ -12,6 +12,8 @@ from modelrepo.selectors import model_record_get_editable, model_record_row_get_
 from uploads import dispatch, services
 from uploads.api.serializers import (
     ChunkReceiptSerializer,
+    PartsRequestSerializer,
+    PartUrlsSerializer,
     UploadCompleteSerializer,
     UploadSessionSerializer,
     UploadStartSerializer,
@@ -71,6 +73,7 @@ class UploadSessionListView(APIView):
             artifact_kind=data["artifact_kind"], content_type=data.get("content_type"),
             expected_sha256=data.get("expected_sha256"), version_id=data.get("version_id"),
             training_run_id=data.get("training_run_id"), make_current=data.get("make_current", False),
+            transfer=data.get("transfer", "server"),
         )
         return Response(UploadSessionSerializer(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
@@ -82,6 +85,7 @@ class UploadSessionDetailView(APIView):
         session = _session(request, product_id, upload_id)
         if session.status == SessionStatus.OPEN:
             services.expire_if_due(session)
+            services.sync_direct_parts(session)
         return Response(UploadSessionSerializer(session, context={"request": request}).data)
 
     @extend_schema(operation_id="upload_sessions_abort", responses={204: None, 404: ERROR, 409: ERROR},
@@ -156,3 +160,17 @@ class UploadCompleteView(APIView):
         # Django runs these when the server closes the response, i.e. once it has been sent.
         response._resource_closers.extend(after_response)
         return response
+
+
+class UploadPartsView(APIView):
+    @extend_schema(
+        operation_id="upload_parts_urls", request=PartsRequestSerializer,
+        responses={200: PartUrlsSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 503: ERROR},
+        summary="Presigned part URLs for direct transfer to the bucket",
+    )
+    def post(self, request, product_id, upload_id):
+        session = _session(request, product_id, upload_id)
+        body = PartsRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        parts = services.direct_part_urls(session=session, parts=[dict(p) for p in body.validated_data["parts"]])
+        return Response(PartUrlsSerializer({"parts": parts}).data)
