@@ -16,8 +16,16 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 qarion \
  && useradd --system --uid 10001 --gid qarion --home-dir /app --no-create-home --shell /usr/sbin/nologin qarion
 
+# Dependencies first, in a layer of their own, so a code change does not reinstall them: the
+# runtime dependencies and the build backend, read from pyproject.toml alone.
+COPY pyproject.toml ./
+RUN python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb")); print("\n".join(p["build-system"]["requires"] + p["project"]["dependencies"]))' > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
+
+# Then the project itself, once, without touching the dependencies (nor fetching a build backend).
 COPY . .
-RUN pip install . \
+RUN pip install . --no-deps --no-build-isolation \
  && rm -rf build ./*.egg-info \
  && mkdir -p /data /app/staticfiles \
  && chown qarion:qarion /data /app/staticfiles
