@@ -155,3 +155,14 @@ def s3_store(s3_endpoint, s3_bucket, settings):
     store = storage.artifact_store()
     assert isinstance(store, storage.ObjectStore)
     return store
+
+
+@pytest.fixture
+def local_storage(settings, tmp_path):
+    """Local artifact storage under the test's folder, whatever QARION_STORAGE the shape sets:
+    for the tests of how local files are staged, moved, fsynced and served."""
+    settings.QARION_STORAGE = "local"
+    settings.STORAGES = {**settings.STORAGES, "artifacts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "artifacts"), "file_permissions_mode": 0o640,
+                    "directory_permissions_mode": 0o750}}}

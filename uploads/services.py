@@ -472,15 +472,31 @@ def _claim(session_id) -> _Lease | None:
     return _Lease(session_id, lease_until) if taken else None
 
 
-def session_assemble(session_id) -> None:
+def lease_wait(session_id) -> float | None:
+    """Seconds until another holder's lease on an assembling session runs out (plus a
+    moment), so a task that could not claim it can look again then; None when the session
+    is not assembling any more."""
+    rows = list(UploadSession.objects.filter(pk=session_id, status=SessionStatus.ASSEMBLING).values_list(
+        "lease_until", flat=True)[:1])
+    if not rows:
+        return None
+    remaining = (rows[0] - timezone.now()).total_seconds() if rows[0] else 0.0
+    return max(remaining, 0.0) + 2.0
+
+
+def session_assemble(session_id) -> float | None:
     """Hash the staged file once, compare with the expected sha256, then hand it to the
     artifact ingest (format, scan, the move into storage, the artifact) and mark the session
     completed in the ingest's transaction. Idempotent and restartable: a crash at any point
-    followed by a retry ends in exactly one artifact or one clear failure."""
+    followed by a retry ends in exactly one artifact or one clear failure.
+
+    Returns None when done here, or, when another holder's lease stands in the way (a
+    worker that may have died), the seconds after which to try again: recovery then takes
+    no longer than the lease, with or without the periodic recovery."""
     entered = time.monotonic()
     lease = _claim(session_id)
     if lease is None:
-        return
+        return lease_wait(session_id)
     session = UploadSession.objects.select_related("product__space__organization", "created_by", "version",
                                                    "training_run").get(pk=session_id)
     if session.assembly_attempts > MAX_ASSEMBLY_ATTEMPTS:

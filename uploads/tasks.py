@@ -11,9 +11,16 @@ from uploads import services
 log = logging.getLogger(__name__)
 
 
+# A task for an upload whose lease another worker holds looks again when that lease runs out,
+# at most this many times (a live holder renews its lease and finishes first).
+MAX_LEASE_WAITS = 20
+
+
 @shared_task(name="uploads.tasks.assemble", acks_late=True, reject_on_worker_lost=True)
-def assemble(session_id: str) -> None:
-    services.session_assemble(session_id)
+def assemble(session_id: str, waits: int = 0) -> None:
+    retry_after = services.session_assemble(session_id)
+    if retry_after is not None and waits < MAX_LEASE_WAITS and not settings.CELERY_TASK_ALWAYS_EAGER:
+        assemble.apply_async((session_id, waits + 1), countdown=retry_after)
 
 
 @shared_task(name="uploads.tasks.expire_sessions")

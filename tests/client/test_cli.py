@@ -267,6 +267,7 @@ def test_an_unreachable_server_exits_6(live_world, token_for, run_cli, tmp_path)
     assert code == 6 and "Traceback" not in err
 
 
+@pytest.mark.usefixtures("local_storage")  # a test of the local backend
 def test_a_checksum_mismatch_on_download_exits_5_and_deletes_the_partial_file(live_server, live_world, token_for,
                                                                                proxy, tmp_path, cli_env):
     from qarion_client import Client

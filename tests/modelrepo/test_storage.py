@@ -22,7 +22,7 @@ DATA = bytes(range(256)) * 12_000  # ~3 MiB: several pieces
 
 
 @pytest.fixture
-def store():
+def store(local_storage):
     return storage.artifact_store()
 
 

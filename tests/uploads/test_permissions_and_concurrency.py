@@ -235,6 +235,7 @@ def test_an_assembly_whose_worker_died_is_taken_over_once_its_lease_runs_out(upl
     assert Artifact.objects.get().sha256 == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.usefixtures("local_storage")  # a test of the local backend
 def test_a_crash_after_the_move_into_storage_ends_in_exactly_one_artifact(uploader):
     data = payload(2 * MiB, seed=22)
     session = _assembling_session(uploader, data)

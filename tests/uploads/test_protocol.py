@@ -78,6 +78,7 @@ def test_start_refuses_a_body_that_is_not_json(api_as, world):
     assert response.json()["error"]["code"] == "malformed_request"
 
 
+@pytest.mark.usefixtures("local_storage")  # a test of the local backend
 def test_a_whole_upload_creates_one_artifact_with_the_servers_checksum(uploader):
     up = uploader()
     data = payload(3 * MiB + 123)
@@ -96,6 +97,7 @@ def test_a_whole_upload_creates_one_artifact_with_the_servers_checksum(uploader)
     assert storage.local_path(artifact.storage_key).read_bytes() == data
 
 
+@pytest.mark.usefixtures("local_storage")  # a test of the local backend
 def test_assembly_makes_the_file_durable_with_one_fsync_of_the_file_and_one_of_its_directory(uploader, monkeypatch):
     from modelrepo import storage
 
