@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--make-current", action="store_true", help="make the artifact current")
     upload.add_argument("--parallel", type=int, default=4, help="chunks sent at once (default 4)")
     upload.add_argument("--content-type", default="application/octet-stream")
+    upload.add_argument("--transfer", choices=["direct", "server"],
+                        default=os.environ.get("QARION_TRANSFER") or "direct",
+                        help="direct (default): send the bytes straight to the server's object store when it "
+                             "offers that, else through the server; server: always through the server "
+                             "(default from QARION_TRANSFER)")
 
     download = sub.add_parser("download", help="download an artifact (resumable, verified)")
     download.add_argument("product_id")
@@ -129,7 +134,8 @@ def run(args, parser) -> int:
         with _client(args) as client:
             artifact = client.upload(args.product_id, args.file, kind=args.kind, version=args.version_label,
                                      make_current=args.make_current, parallel=args.parallel,
-                                     content_type=args.content_type, create_version=args.create_version)
+                                     content_type=args.content_type, create_version=args.create_version,
+                                     transfer=args.transfer)
         print(f"artifact {artifact['id']}")
         print(f"sha256 {artifact['sha256']}")
         if artifact.get("is_current"):
