@@ -548,7 +548,7 @@ def test_a_duplicate_file_name_in_a_version_is_a_clear_conflict(world, client_as
 # --- Open upload sessions -------------------------------------------------------------------
 
 @pytest.fixture
-def partial_upload(world, api_as, settings):
+def partial_upload(local_storage, world, api_as, settings):
     """An editor's session of a 3.5 MiB file with chunks 0 and 2 of 4 received."""
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     data = payload(3 * MiB + MiB // 2)
@@ -666,7 +666,7 @@ def test_the_versions_tab_runs_a_bounded_number_of_queries(world, client_as, dja
 
 
 @pytest.mark.parametrize("n", [5, 60])
-def test_the_artifacts_tab_runs_a_bounded_number_of_queries(world, client_as, api_as, settings,
+def test_the_artifacts_tab_runs_a_bounded_number_of_queries(local_storage, world, client_as, api_as, settings,
                                                           django_assert_max_num_queries, n):
     bulk_artifacts(world, n)
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB

@@ -96,7 +96,7 @@ def test_non_pickle_formats_are_not_applicable(tmp_path):
     assert scanning.scan_path(path, "safetensors").safety == "not_applicable"
 
 
-def test_an_uploaded_malicious_pickle_is_marked_unsafe_and_not_made_current(
+def test_an_uploaded_malicious_pickle_is_marked_unsafe_and_not_made_current(local_storage,
         world, api_as, settings, django_capture_on_commit_callbacks):
     from tests.uploads.conftest import Uploader
 

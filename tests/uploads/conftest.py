@@ -8,8 +8,9 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def small_chunks(settings):
-    """1 MiB chunks (the smallest allowed), so multi-chunk files stay small in tests."""
+def small_chunks(settings, local_storage):
+    """1 MiB chunks (the smallest allowed), so multi-chunk files stay small in tests; only local
+    storage has them (object storage's parts are at least 5 MiB), so these tests pin it."""
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     return MiB
 

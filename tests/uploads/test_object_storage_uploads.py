@@ -327,7 +327,7 @@ def test_health_checks_the_bucket(client, db, s3_store, settings):
 
 # --- local storage: staging on another filesystem ----------------------------------------------
 
-def test_staging_on_another_filesystem_moves_in_by_a_streamed_copy(api_as, world, monkeypatch):
+def test_staging_on_another_filesystem_moves_in_by_a_streamed_copy(api_as, world, monkeypatch, local_storage):
     real_replace = os.replace
 
     def across_devices(src, dst):

@@ -117,7 +117,7 @@ def _start_over_http(live_server, token, product_id, size):
     return body["id"]
 
 
-def test_a_chunk_without_content_length_gets_411(live_server, live_world, settings):
+def test_a_chunk_without_content_length_gets_411(local_storage, live_server, live_world, settings):
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     token = _token_for(live_world.editor)
     upload_id = _start_over_http(live_server, token, live_world.record.pk, MiB)
@@ -135,7 +135,7 @@ def test_a_chunk_without_content_length_gets_411(live_server, live_world, settin
     assert body["error"]["code"] == "length_required"
 
 
-def test_chunks_sent_in_parallel_over_http_assemble_into_the_right_file(live_server, live_world, settings):
+def test_chunks_sent_in_parallel_over_http_assemble_into_the_right_file(local_storage, live_server, live_world, settings):
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     token = _token_for(live_world.editor)
     data = payload(8 * MiB + 77, seed=5)
@@ -173,7 +173,7 @@ def test_chunks_sent_in_parallel_over_http_assemble_into_the_right_file(live_ser
     assert Artifact.objects.get().sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_two_completes_at_once_make_one_artifact_and_no_500(live_server, live_world, settings):
+def test_two_completes_at_once_make_one_artifact_and_no_500(local_storage, live_server, live_world, settings):
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     token = _token_for(live_world.editor)
     data = payload(3 * MiB, seed=11)
