@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import AuditEvent
 
@@ -17,6 +19,7 @@ class _CommaSeparatedField(forms.CharField):
         return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class _CommaSeparatedFilter(django_filters.Filter):
     field_class = _CommaSeparatedField
 

@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from catalog import health
 from catalog.choices import AI_PRODUCT_TYPES, ProductRoleName, ProductType
@@ -38,6 +40,7 @@ class CommaSeparatedCharField(forms.CharField):
         return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CommaSeparatedValuesFilter(django_filters.Filter):
     """Free-text values (tag names, space slugs), several separated by commas. Matching goes
     through a subquery, so a record with two matching tags still appears once."""

@@ -252,6 +252,9 @@ SPECTACULAR_SETTINGS = {
         "ArtifactKindEnum": "modelrepo.choices.ArtifactKind",
         "UploadSessionStatusEnum": "uploads.choices.SessionStatus",
         "ApiTokenStatusEnum": ["active", "revoked", "expired"],
+        "QualityStatusEnum": "catalog.models.QualityStatus",
+        "SpaceRoleEnum": "catalog.choices.SpaceRole",
+        "ProductRoleEnum": "catalog.choices.ProductRoleName",
     },
 }
 
