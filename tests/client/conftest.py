@@ -26,9 +26,11 @@ CHUNK_PUT = re.compile(r"/uploads/[^/]+/chunks/(\d+)$")
 
 
 @pytest.fixture(autouse=True)
-def _client_server_settings(settings):
-    """1 MiB chunks so small files span many; assembly in-process (the live server's
-    transactions are real, but a worker process would use another database)."""
+def _client_server_settings(settings, local_storage):
+    """1 MiB chunks so small files span many (local storage, whatever the shape sets: object
+    storage's parts are at least 5 MiB; the direct-transfer tests switch to a bucket); assembly
+    in-process (the live server's transactions are real, but a worker process would use another
+    database)."""
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
