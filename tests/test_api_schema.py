@@ -195,7 +195,7 @@ def _error_cases(world):
         ("editor", "post", models, '{"name"', 400),
         ("editor", "patch", record, {"model_family": "bogus"}, 400),
         ("editor", "get", f"{PREFIX}/catalog/products/not-a-uuid/model-repository", None, 404),
-        ("editor", "get", f"{models}?page=abc", None, 404),
+        ("editor", "get", f"{models}?page=abc", None, 400),
         ("editor", "put", record, {"name": "X"}, 405),
         ("editor", "post", f"{PREFIX}/users/me/tokens", {"scope": "root"}, 400),
         ("editor", "delete", f"{PREFIX}/users/me/tokens/{uuid.uuid4()}", None, 404),

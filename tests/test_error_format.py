@@ -41,3 +41,22 @@ def test_pages_keep_their_html_error_pages(client_as):
     response = client_as("viewer").get("/no-such-page/", HTTP_HOST="bad host name")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("query, field", [
+    ("size=abc", "size"), ("size=", "size"), ("size=0", "size"), ("size=101", "size"), ("size=-1", "size"),
+    ("page=abc", "page"), ("page=", "page"), ("page=0", "page"), ("page=1.5", "page"),
+])
+def test_a_bad_page_or_size_answers_400_in_the_error_format(world, api_as, query, field):
+    response = api_as("org_admin").get(f"/api/v1.0/catalog/spaces/{world.lab.slug}/model-repository/models?{query}")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and field in error["details"] and error["message"].startswith(field)
+
+
+def test_a_page_past_the_end_answers_404_in_the_error_format_and_good_values_work(world, api_as):
+    client = api_as("org_admin")
+    base = f"/api/v1.0/catalog/spaces/{world.lab.slug}/model-repository/models"
+    assert client.get(f"{base}?page=1&size=100").status_code == 200
+    past = client.get(f"{base}?page=999&size=100")
+    assert past.status_code == 404 and set(past.json()["error"]) == {"code", "message", "details"}
