@@ -31,7 +31,8 @@ def embedded_assembly(settings):
 
 
 @pytest.fixture
-def small_chunks(settings):
+def small_chunks(settings, local_storage):
+    # 1 MiB chunks exist only on local storage (object storage's parts are at least 5 MiB).
     settings.QARION_UPLOAD_CHUNK_SIZE = MiB
 
 
