@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from qarion import views
+from qarion import handlers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,9 @@ urlpatterns = [
     path("api/v1.0/", include("qarion.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other address under /api/ answers 404 in the API's error format, also with DEBUG on
+    # (where Django would otherwise show its HTML page of URL patterns).
+    re_path(r"^api/(?!schema$|docs$)", handlers.not_found),
     path("", include("catalog.urls")),
     path("", include("modelrepo.urls")),
     path("", include("governance.urls")),

@@ -60,3 +60,17 @@ def test_a_page_past_the_end_answers_404_in_the_error_format_and_good_values_wor
     assert client.get(f"{base}?page=1&size=100").status_code == 200
     past = client.get(f"{base}?page=999&size=100")
     assert past.status_code == 404 and set(past.json()["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unmatched_api_address_answers_404_in_the_error_format_whatever_debug_says(client, db, settings, debug):
+    settings.DEBUG = debug
+    response = client.get("/api/v1.0/no/such/thing")
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert client.get("/api/nothing-here").json()["error"]["code"] == "not_found"
+
+
+def test_the_schema_and_docs_addresses_without_a_slash_still_redirect(client, db):
+    assert client.get("/api/docs").status_code == 301
+    assert client.get("/api/schema")["Location"].endswith("/api/schema/")
