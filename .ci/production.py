@@ -122,6 +122,7 @@ def main() -> int:
             "QARION_S3_ACCESS_KEY_ID": credentials["aws_access_key_id"],
             "QARION_S3_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
             "QARION_UPLOAD_DIRECT": "true",
+            "QARION_SIGNING_KEY_FILE": str(REPO / "signing-key.pem"),
         }
         [settings_block] = [body for kind, _, body in steps if kind == "settings"]
         documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", settings_block, re.M))

@@ -262,7 +262,14 @@ def release_archive_response(request, version, artifacts) -> HttpResponse:
     named as the signature's subject, so ``model_signing verify`` accepts it unpacked."""
     from modelrepo import signing
 
-    manifest = signing.verify(version.signature)
+    try:
+        manifest = signing.verify(version.signature)
+    except signing.SignatureInvalid as exc:
+        raise Conflict(
+            f"This release's signature does not verify on this server, so its files are not served as a signed "
+            f"release: {exc} Ask an administrator to check the release signing key (QARION_SIGNING_KEY_FILE must be "
+            "the same on every node), or run Verify on the version page.",
+            code="signature_invalid", details={"version_id": str(version.pk)}) from None
     by_name = {a.file_name: a for a in artifacts}
     store = storage.artifact_store()
     entries = []

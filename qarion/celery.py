@@ -12,6 +12,6 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def _reclaim_assemblies(sender=None, **kwargs):
-    """A worker that starts takes over, at once, the assemblies whose worker died (their lease
-    ran out) instead of waiting for beat's next recovery run."""
-    sender.app.send_task("uploads.tasks.recover_assemblies")
+    """A worker that starts looks at once at every assembly under way: those whose worker died
+    are taken over when their lease runs out, without waiting for beat's next recovery run."""
+    sender.app.send_task("uploads.tasks.recover_assemblies", kwargs={"leased": True})

@@ -203,8 +203,9 @@ QARION_UPLOAD_STAGING_DIR = env_path("QARION_UPLOAD_STAGING_DIR", DATA_DIR / "st
 # rule for browsers (README).
 QARION_UPLOAD_DIRECT = env_bool("QARION_UPLOAD_DIRECT", False)
 # How long an assembly may hold a session before another worker may take it over; the
-# worker renews the lease while it hashes, so only a dead worker lets it run out.
-QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 120, minimum=5)
+# worker's heartbeat renews the lease every third of it, so only a dead worker lets it run out,
+# and its assembly is taken over within about this time.
+QARION_ASSEMBLY_LEASE_SECONDS = env_int("QARION_ASSEMBLY_LEASE_SECONDS", 30, minimum=5)
 # In the embedded shape, uploads up to this size are assembled inside the complete call;
 # larger ones in a background thread so the request does not outlive the server's timeout.
 QARION_INLINE_ASSEMBLY_MAX_SIZE = env_int("QARION_INLINE_ASSEMBLY_MAX_SIZE", 256 * _MiB, minimum=0)
@@ -220,6 +221,13 @@ QARION_SIGNING_KEY_PATH = env_path("QARION_SIGNING_KEY_PATH", DATA_DIR / "signin
 # Public keys of earlier signing keys (one PEM file, several keys), so releases signed
 # before a key change stay verifiable.
 QARION_SIGNING_TRUSTED_KEYS_FILE = env_path("QARION_SIGNING_TRUSTED_KEYS_FILE", DATA_DIR / "signing-trusted-keys.pem")
+if QARION_STORAGE == "s3" and not QARION_SIGNING_KEY and "QARION_SIGNING_KEY_PATH" not in os.environ:
+    # A key generated into each node's own data directory would sign releases that the other
+    # nodes reject: object storage means the nodes share no disk.
+    raise ImproperlyConfigured(
+        "With QARION_STORAGE=s3 the web nodes and workers share no disk, so they must share the release signing "
+        "key: set QARION_SIGNING_KEY_FILE (or QARION_SIGNING_KEY) to the same ECDSA P-256 private key everywhere "
+        "(the README's production steps show how to make one).")
 QARION_SCRUB_BATCH_SIZE = env_int("QARION_SCRUB_BATCH_SIZE", 50, minimum=1)
 QARION_SCRUB_INTERVAL = env_int("QARION_SCRUB_INTERVAL", 3600, minimum=60)
 

@@ -181,3 +181,24 @@ def test_health_is_degraded_when_the_broker_does_not_answer(client, db, settings
 
 def test_health_only_answers_reads(client, db):
     assert client.post("/health/").status_code == 405
+
+
+def _settings_load(env: dict) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("QARION_", "DATABASE_", "CELERY_"))}
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=REPO, timeout=60,
+                          env={**base, "DJANGO_SETTINGS_MODULE": "qarion.settings", **env},
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def test_object_storage_without_a_shared_signing_key_refuses_to_start(tmp_path):
+    s3 = {"QARION_DATA_DIR": str(tmp_path), "QARION_STORAGE": "s3", "QARION_S3_BUCKET": "artifacts"}
+    refused = _settings_load(s3)
+    assert refused.returncode != 0 and "QARION_SIGNING_KEY_FILE" in refused.stderr
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = tmp_path / "signing-key.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    started = _settings_load({**s3, "QARION_SIGNING_KEY_FILE": str(key)})
+    assert started.returncode == 0, started.stderr

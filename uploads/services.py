@@ -6,18 +6,20 @@ it works the same on SQLite (IMMEDIATE transactions) and PostgreSQL (row locks).
 
 import base64
 import binascii
+import contextlib
 import errno
 import hashlib
 import logging
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
@@ -431,24 +433,50 @@ def session_complete(*, actor, session: UploadSession, expected_sha256=None) -> 
 
 @dataclass
 class _Lease:
-    """This worker's hold on an assembling session: taken by ``_claim``, renewed while the
-    file is hashed, and the condition of every outcome it writes."""
+    """This worker's hold on an assembling session: taken by ``_claim`` (which counts the
+    attempt), kept alive by a heartbeat while the work runs, and the condition of every
+    outcome it writes. The attempt number is the token: a worker that took over after the
+    lease ran out counted a new attempt, so the old holder's writes match nothing."""
 
     session_id: object
-    until: datetime
+    attempt: int
 
-    def renew(self) -> None:
-        new_until = timezone.now() + timedelta(seconds=settings.QARION_ASSEMBLY_LEASE_SECONDS)
-        if UploadSession.objects.filter(pk=self.session_id, status=SessionStatus.ASSEMBLING,
-                                        lease_until=self.until).update(lease_until=new_until):
-            self.until = new_until
+    def _mine(self):
+        return UploadSession.objects.filter(pk=self.session_id, status=SessionStatus.ASSEMBLING,
+                                            assembly_attempts=self.attempt)
+
+    def renew(self) -> bool:
+        until = timezone.now() + timedelta(seconds=settings.QARION_ASSEMBLY_LEASE_SECONDS)
+        return bool(self._mine().update(lease_until=until))
 
     def settle(self, **fields) -> bool:
         """Write the outcome only while the lease is still ours."""
-        return bool(
-            UploadSession.objects.filter(pk=self.session_id, status=SessionStatus.ASSEMBLING, lease_until=self.until)
-            .update(updated_at=timezone.now(), **fields)
-        )
+        return bool(self._mine().update(updated_at=timezone.now(), **fields))
+
+    @contextlib.contextmanager
+    def heartbeat(self):
+        """Renew the lease every third of its length while the body runs, so the lease can be
+        short (a dead worker is noticed within it) however long the work takes."""
+        stop = threading.Event()
+
+        def beat():
+            try:
+                while not stop.wait(max(1.0, settings.QARION_ASSEMBLY_LEASE_SECONDS / 3)):
+                    try:
+                        if not self.renew():
+                            return  # finished, or taken over: nothing left to keep alive
+                    except Exception:  # a busy database: the next beat tries again
+                        log.debug("Could not renew the lease of upload %s", self.session_id, exc_info=True)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=beat, name=f"lease-{self.session_id}", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
     def fail(self, code: str, message: str, details: dict | None = None) -> None:
         if self.settle(status=SessionStatus.FAILED, lease_until=None, staging_purged=True,
@@ -469,7 +497,7 @@ def _claim(session_id) -> _Lease | None:
     taken = UploadSession.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=session_id, status=SessionStatus.ASSEMBLING
     ).update(lease_until=lease_until, assembly_attempts=F("assembly_attempts") + 1)
-    return _Lease(session_id, lease_until) if taken else None
+    return _Lease(session_id, attempt=0) if taken else None  # the caller reads the attempt with the session
 
 
 def lease_wait(session_id) -> float | None:
@@ -499,6 +527,14 @@ def session_assemble(session_id) -> float | None:
         return lease_wait(session_id)
     session = UploadSession.objects.select_related("product__space__organization", "created_by", "version",
                                                    "training_run").get(pk=session_id)
+    # Nobody else can claim the session before this lease runs out, so the count read now is ours.
+    lease.attempt = session.assembly_attempts
+    with lease.heartbeat():
+        _assemble_claimed(session, lease, entered)
+    return None
+
+
+def _assemble_claimed(session: UploadSession, lease: _Lease, entered: float) -> None:
     if session.assembly_attempts > MAX_ASSEMBLY_ATTEMPTS:
         lease.fail("assembly_failed", "The upload could not be assembled after several attempts; start a new upload "
                    "session.")
@@ -819,15 +855,17 @@ def sync_direct_parts(session: UploadSession) -> None:
     session.__dict__.pop("_received_chunks", None)
 
 
-def recover_assemblies(*, stale_after: int = 30) -> list:
+def recover_assemblies(*, stale_after: int = 30, leased: bool = False) -> list:
     """Sessions left ``assembling`` by a dead worker (lease ran out) or by a lost message
-    (never claimed): returns their ids for re-enqueueing."""
+    (never claimed): returns their ids for re-enqueueing. With ``leased`` (a worker starting
+    up, perhaps in place of one that died a moment ago), also those whose lease still runs:
+    their task waits for the lease and takes over if nobody renews it."""
     now = timezone.now()
-    return list(
-        UploadSession.objects.filter(status=SessionStatus.ASSEMBLING)
-        .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=now - timedelta(seconds=stale_after)))
-        .values_list("pk", flat=True)[:500]
-    )
+    sessions = UploadSession.objects.filter(status=SessionStatus.ASSEMBLING)
+    if not leased:
+        sessions = sessions.filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True,
+                                                                updated_at__lt=now - timedelta(seconds=stale_after)))
+    return list(sessions.values_list("pk", flat=True)[:500])
 
 
 def expire_if_due(session: UploadSession) -> None:

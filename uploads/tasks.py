@@ -34,8 +34,8 @@ def expire_sessions() -> int:
 
 
 @shared_task(name="uploads.tasks.recover_assemblies")
-def recover_assemblies() -> int:
-    ids = services.recover_assemblies()
+def recover_assemblies(leased: bool = False) -> int:
+    ids = services.recover_assemblies(leased=leased)
     for session_id in ids:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             services.session_assemble(session_id)
