@@ -604,7 +604,9 @@ def bench_s3(args) -> None:
             "QARION_S3_REGION": S3_CREDENTIALS["region_name"],
             "QARION_S3_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"],
             "QARION_S3_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
-            "QARION_S3_ADDRESSING_STYLE": "path", "QARION_UPLOAD_DIRECT": "true"})
+            "QARION_S3_ADDRESSING_STYLE": "path", "QARION_UPLOAD_DIRECT": "true",
+            # One server, one data directory: the key it generates there is the shared one.
+            "QARION_SIGNING_KEY_PATH": str(work / "data" / "signing-key.pem")})
         size = source.stat().st_size
         subprocess.run(["sync"], check=False)
 

@@ -197,16 +197,18 @@ def artifact_mark_bytes_missing(*, artifact: Artifact) -> None:
     artifact.integrity = Integrity.MISSING
 
 
-def artifact_purge_deleted(*, now=None, batch_size: int = 200) -> int:
+def artifact_purge_deleted(*, now=None, batch_size: int = 200, retention_days: int | None = None) -> int:
     """Delete the stored bytes of artifacts deleted more than QARION_ARTIFACT_RETENTION_DAYS
-    ago and set ``purged_at``. Returns how many this run purged.
+    (or ``retention_days``: an operator purging sooner) ago and set ``purged_at``. Returns how
+    many this run purged.
 
     Safe to overlap and to re-run: the bytes are removed first (removing them twice is
     harmless), then a conditional update on ``purged_at IS NULL`` claims the row, so exactly
     one run records the purge and a crash in between is finished by the next run rather
     than leaving bytes nobody will remove."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.QARION_ARTIFACT_RETENTION_DAYS)
+    days = settings.QARION_ARTIFACT_RETENTION_DAYS if retention_days is None else retention_days
+    cutoff = now - timedelta(days=days)
     due = Artifact.objects.filter(deleted_at__isnull=False, deleted_at__lt=cutoff, purged_at__isnull=True)
     purged, last_pk, store = 0, None, storage.artifact_store()
     while True:

@@ -221,6 +221,27 @@ def test_purge_removes_bytes_only_after_the_retention_period(world, api_as, stor
     assert AuditEvent.objects.filter(action="artifact.purged").count() == 1
 
 
+def test_an_operator_purges_a_deletion_now_with_the_command(world, api_as, stored, artifact_root, settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.QARION_ARTIFACT_RETENTION_DAYS = 30
+    gone = stored(b"gone", file_name="gone.bin")
+    kept = stored(b"keep", file_name="keep.bin")
+    assert api_as("editor").delete(artifacts_url(world.record, f"/{gone.pk}")).status_code == 204
+    out = StringIO()
+    call_command("purge_deleted_artifacts", stdout=out)  # the retention period still runs
+    assert "0 deleted artifact(s)" in out.getvalue() and (artifact_root / gone.storage_key).exists()
+    call_command("purge_deleted_artifacts", "--older-than-days", "0", stdout=out)
+    assert "1 deleted artifact(s)" in out.getvalue()
+    assert not (artifact_root / gone.storage_key).exists() and (artifact_root / kept.storage_key).exists()
+    gone.refresh_from_db()
+    assert gone.purged_at is not None
+    with pytest.raises(CommandError, match="0 or more"):
+        call_command("purge_deleted_artifacts", "--older-than-days", "-1")
+
+
 def test_purge_works_through_several_batches(world, stored, artifact_root):
     artifacts = [stored(bytes([i]), file_name=f"f{i}.bin") for i in range(5)]
     Artifact.objects.filter(pk__in=[a.pk for a in artifacts]).update(deleted_at=timezone.now() - timedelta(days=365))
