@@ -309,6 +309,7 @@ def test_if_none_match_answers_304_before_the_redirect_to_the_bucket(up):
     url = f"/api/v1.0/catalog/products/{up.product_id}/model-artifacts/{artifact.pk}/download"
     fresh = up.client.get(url)
     assert fresh.status_code == 302
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in fresh["Location"]  # SigV4 by default
     cached = up.client.get(url, HTTP_IF_NONE_MATCH=fresh["ETag"])
     assert cached.status_code == 304 and cached["ETag"] == fresh["ETag"] and "Location" not in cached
     with urllib.request.urlopen(fresh["Location"], timeout=10) as answer:
