@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STEP = re.compile(r"<!-- production step: (run|settings|service (\w+)) -->\s*```sh\n(.*?)```", re.S)
 POSTGRES_ADMIN = {"PGHOST": "127.0.0.1", "PGUSER": "postgres"}
-BROKER = "redis://127.0.0.1:6379/14"  # the services phase uses 15; the suite here uses 15 as well
+BROKER = "redis://127.0.0.1:6379/11"  # the suite uses 15 (as in the services phase) and 14 (compose checks)
 TEST_BROKER = "redis://127.0.0.1:6379/15"
 
 

@@ -166,3 +166,20 @@ def local_storage(settings, tmp_path):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "artifacts"), "file_permissions_mode": 0o640,
                     "directory_permissions_mode": 0o750}}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_as_deployed():
+    """With hashed static file names (the manifest, on in the production shape), the live
+    server hands /static/ to whitenoise as a deployed server does: the development static
+    handler only knows the source names and would answer 404 for the hashed ones."""
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    if not settings.STORAGES["staticfiles"]["BACKEND"].endswith("ManifestStaticFilesStorage"):
+        yield
+        return
+    original = StaticFilesHandler._should_handle
+    StaticFilesHandler._should_handle = lambda self, path: False
+    yield
+    StaticFilesHandler._should_handle = original
