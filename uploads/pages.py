@@ -23,7 +23,10 @@ def open_upload_sessions(user, product) -> list:
         received_bytes=Coalesce(Sum("chunks__size", filter=received), 0),
         received_count=Count("chunks", filter=received),
     )
-    return list(sessions[:MAX_SESSIONS])
+    listed = list(sessions[:MAX_SESSIONS])
+    if services.sync_listed_direct_sessions(listed):  # parts sent straight to the bucket
+        listed = list(sessions[:MAX_SESSIONS])
+    return listed
 
 
 def artifacts_tab_context(request, product, *, can_edit: bool) -> dict:

@@ -830,6 +830,23 @@ def direct_part_urls(*, session: UploadSession, parts) -> list[dict]:
     return answer
 
 
+MAX_SYNCED_SESSIONS = 20  # open direct sessions of one list whose parts are asked of the bucket
+
+
+def sync_listed_direct_sessions(sessions) -> bool:
+    """Learn from the bucket what arrived for the open direct-transfer sessions among the
+    listed ``sessions`` (at most MAX_SYNCED_SESSIONS), so their progress is true; True when
+    there were any (the caller reads the list again). A bucket that does not answer leaves
+    the last known progress."""
+    direct = [s for s in sessions if s.transfer == Transfer.DIRECT and s.status == SessionStatus.OPEN]
+    for session in direct[:MAX_SYNCED_SESSIONS]:
+        try:
+            sync_direct_parts(session)
+        except StorageUnavailable:
+            log.warning("Could not learn the parts of upload %s from the bucket", session.pk)
+    return bool(direct)
+
+
 def sync_direct_parts(session: UploadSession) -> None:
     """Learn from the bucket (ListParts) which parts of a direct-transfer session arrived:
     a part of the right size whose URL was issued is received, anything else is not."""

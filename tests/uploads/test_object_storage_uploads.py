@@ -345,3 +345,20 @@ def test_staging_on_another_filesystem_moves_in_by_a_streamed_copy(api_as, world
     assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
     assert staging_files() == []
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".incoming-")]
+
+
+def test_the_session_list_and_the_artifacts_tab_show_what_the_bucket_holds(up, settings, client_as, world):
+    settings.QARION_UPLOAD_DIRECT = True
+    data = payload(2 * PART + 1)
+    upload_id = up.start(file_name="model.bin", total_size=len(data), transfer="direct").json()["id"]
+    chunks = [data[:PART], data[PART:2 * PART], data[2 * PART:]]
+    parts = ask_parts(up, upload_id, [{"index": i, "sha256": b64_sha256(c)} for i, c in enumerate(chunks)]).json()["parts"]
+    for part in parts[:2]:
+        assert put_to_bucket(part, chunks[part["index"]]) == 200
+    [listed] = up.client.get(uploads_url(up.product_id)).json()
+    assert listed["received_chunks"] == [0, 1] and listed["received_bytes"] == 2 * PART
+    from django.urls import reverse
+
+    page = client_as("editor").get(reverse("modelrepo:model_tab", kwargs={"product_id": world.record.pk,
+                                                                          "tab": "artifacts"}))
+    assert page.status_code == 200 and "2/3 chunks" in page.content.decode()

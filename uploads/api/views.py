@@ -57,6 +57,8 @@ class UploadSessionListView(APIView):
     def get(self, request, product_id):
         product = _editable_product(request, product_id)
         sessions = list(services.session_list(user=request.user, product=product)[:100])
+        if services.sync_listed_direct_sessions(sessions):  # parts sent straight to the bucket
+            sessions = list(services.session_list(user=request.user, product=product)[:100])
         return Response(UploadSessionSerializer(sessions, many=True, context={"request": request}).data)
 
     @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer,
