@@ -591,15 +591,25 @@ def test_an_invalid_filter_value_is_400_naming_the_parameter(world, api_as, para
         assert_error(client.get(url, params), 400, code="validation_error", field=field)
 
 
-@pytest.mark.parametrize("params", [{"page": "abc"}, {"page": "0"}, {"page": "999"}, {"page": "9" * 50}])
-def test_an_invalid_page_is_404_in_the_error_format(world, api_as, params):
-    assert_error(api_as("viewer").get(SPACE_LIST.format("lab"), params), 404, code="not_found")
+@pytest.mark.parametrize("params", [{"page": "abc"}, {"page": "0"}, {"page": "9" * 50}, {"page": ""}])
+def test_a_page_that_is_not_a_page_number_is_400_naming_it(world, api_as, params):
+    assert_error(api_as("viewer").get(SPACE_LIST.format("lab"), params), 400, code="validation_error", field="page")
 
 
-@pytest.mark.parametrize("size, expected", [("1000", 100), ("abc", 25), ("-1", 25), ("0", 25), ("3", 3)])
-def test_page_size_is_capped_and_bad_sizes_fall_back_to_the_default(world, api_as, size, expected):
+def test_a_page_past_the_end_is_404_in_the_error_format(world, api_as):
+    assert_error(api_as("viewer").get(SPACE_LIST.format("lab"), {"page": "999"}), 404, code="not_found")
+
+
+@pytest.mark.parametrize("size", ["1000", "101", "abc", "-1", "0", ""])
+def test_a_page_size_out_of_range_is_400_naming_it(world, api_as, size):
+    assert_error(api_as("viewer").get(SPACE_LIST.format("lab"), {"size": size}), 400, code="validation_error",
+                 field="size")
+
+
+@pytest.mark.parametrize("size, expected", [(None, 25), ("3", 3), ("100", 100)])
+def test_the_page_size_is_the_one_asked_for(world, api_as, size, expected):
     _bulk_records(world, 120)
-    response = api_as("viewer").get(SPACE_LIST.format("lab"), {"size": size})
+    response = api_as("viewer").get(SPACE_LIST.format("lab"), {"size": size} if size else {})
     assert response.status_code == 200
     assert len(response.json()["results"]) == expected
     assert response.json()["count"] == 121
