@@ -594,7 +594,9 @@ def test_a_writer_gets_the_uploader_and_its_configuration(world, client_as, vers
     assert config["uploadsUrl"] == f"/api/v1.0/catalog/products/{world.record.pk}/model-artifacts/uploads"
     assert config["artifactsUrl"] == f"/api/v1.0/catalog/products/{world.record.pk}/model-artifacts"
     assert config["parallel"] == 3 and len(config["csrfToken"]) >= 32
-    assert "/static/vendor/js-sha256-0.11.0/sha256.min.js" in body and "/static/js/uploader.js" in body
+    from django.templatetags.static import static
+
+    assert static("vendor/js-sha256-0.11.0/sha256.min.js") in body and static("js/uploader.js") in body
     assert f'<option value="{version.pk}">0.9.0</option>' in body
     assert "<noscript>" in body
     inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", body)

@@ -9,7 +9,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 
 from modelrepo import signing
 from modelrepo.models import ModelVersion
@@ -103,7 +102,12 @@ def test_signing_reads_no_artifact_bytes(world, api_as, artifact_root, monkeypat
     def refuse(*args, **kwargs):
         raise AssertionError("signing opened the stored bytes")
 
-    monkeypatch.setattr(FileSystemStorage, "open", refuse)
+    # The artifact store and its storage only: static files (a manifest on disk) may still be read.
+    from modelrepo import storage as artifact_storage
+
+    monkeypatch.setattr(artifact_storage.artifact_storage(), "open", refuse)
+    for method in ("open", "pieces"):
+        monkeypatch.setattr(artifact_storage.LocalStore, method, refuse)
     monkeypatch.setattr("modelrepo.scrub.hash_stored", refuse)
     response = api_as("editor").post(f"{API}/{world.record.pk}/model-versions/{version.pk}/release")
     assert response.status_code == 200
