@@ -1,5 +1,6 @@
 # Qarion Model Repository: everything a developer or CI runs, from a fresh clone.
-#   make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)/
+#   make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)/ as deployed
+#               (gunicorn, DEBUG off; the embedded shape: SQLite, local files, in-process tasks)
 #   make test   install and run the whole test suite (PYTEST_ARGS="-k upload -x" passes options)
 
 PYTHON ?= python3
@@ -61,7 +62,8 @@ run: demo
 		$(MANAGE) run_periodic --every $(PERIODIC_INTERVAL) & \
 		periodic=$$!; trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
 	fi; \
-	DEBUG=true $(MANAGE) runserver --noreload 127.0.0.1:$(PORT)
+	$(VENV)/bin/gunicorn qarion.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread --workers 2 --threads 4 \
+		--timeout 120 --access-logfile -
 
 test: install
 	@$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \

@@ -161,6 +161,11 @@ def test_make_run_serves_the_demo_to_a_demo_login(tmp_path):
     try:
         wait_until_serving(process, f"{base}/accounts/login/", log)
         assert f"{base}/" in log.read_text(), "make run should print the URL before serving"
+        try:  # served as deployed: DEBUG off, so an unknown address gets the product's 404 page
+            urllib.request.urlopen(f"{base}/no/such/page/", timeout=30)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404 and "Using the URLconf" not in exc.read().decode()
+        assert "gunicorn" in log.read_text().lower()
 
         jar = http.cookiejar.CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

@@ -111,7 +111,9 @@ def test_the_makefile_has_the_documented_targets():
     text = (REPO / "Makefile").read_text()
     for target in ("run", "test", "install", "migrate", "demo", "worker", "beat", "clean"):
         assert re.search(rf"^{target}:", text, flags=re.MULTILINE), target
-    assert "runserver --noreload 127.0.0.1:$(PORT)" in text
+    run = text[text.index("\nrun:"):text.index("\ntest:")]
+    assert "gunicorn qarion.wsgi --bind 127.0.0.1:$(PORT)" in run  # served as deployed
+    assert "runserver" not in run and "DEBUG=true" not in run
     assert "pytest $(PYTEST_ARGS)" in text
 
 
