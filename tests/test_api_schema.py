@@ -234,3 +234,18 @@ def test_the_schema_generates_without_a_single_warning(tmp_path):
     text = target.read_text()
     assert "QualityStatusEnum" in text and "SpaceRoleEnum" in text and "ProductRoleEnum" in text
     assert not re.findall(r"\b\w+[0-9A-F][0-9a-f]{2}Enum\b", text)
+
+
+def test_download_answers_declare_their_headers_and_upload_ids_their_formats(schema):
+    download = next(ops["get"] for path, ops in schema["paths"].items()
+                    if path.endswith("/model-artifacts/{artifact_id}/download"))
+    headers = {code: set(answer.get("headers", {})) for code, answer in download["responses"].items()}
+    assert {"ETag", "Repr-Digest", "Accept-Ranges", "Content-Disposition"} <= headers["200"]
+    assert "Content-Range" in headers["206"] and "Content-Range" in headers["416"]
+    assert "Location" in headers["302"] and "ETag" in headers["304"]
+    chunk = next(ops["put"] for path, ops in schema["paths"].items() if path.endswith("/chunks/{chunk_index}"))
+    formats = {p["name"]: p["schema"] for p in chunk["parameters"] if p["in"] == "path"}
+    assert formats == {"product_id": {"type": "string", "format": "uuid"},
+                       "upload_id": {"type": "string", "format": "uuid"}, "chunk_index": {"type": "integer"}}
+    ref = chunk["responses"]["507"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/Error")

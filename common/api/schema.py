@@ -29,6 +29,10 @@ ERROR_DESCRIPTIONS = {
     409: "The request conflicts with the object's current state.",
     413: "The request is too large.",
     415: "Send JSON with `Content-Type: application/json`.",
+    410: "The upload session has expired; start a new one.",
+    411: "Send the body with a Content-Length header.",
+    503: "A service the request needs (the object store) did not answer; nothing was lost, try again.",
+    507: "The server's upload staging area is full; nothing was stored, send it again later.",
 }
 
 

@@ -22,6 +22,21 @@ class AnyAcceptNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def _header(name: str, description: str, statuses: list[int]) -> OpenApiParameter:
+    """A header of the download's answers with these statuses."""
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, description=description,
+                            response=statuses)
+
+
+RESPONSE_HEADERS = [
+    _header("ETag", 'The file\'s sha256 in quotes: `"<sha256>"`.', [200, 206, 302, 304, 416]),
+    _header("Repr-Digest", "`sha-256=:<base64 of the sha-256>:` of the whole file (RFC 9530).",
+            [200, 206, 302, 304, 416]),
+    _header("Accept-Ranges", "`bytes`.", [200, 206, 304, 416]),
+    _header("Content-Disposition", "`attachment` with the file name.", [200, 206]),
+    _header("Content-Range", "`bytes a-b/<size>` (206), or `bytes */<size>` (416).", [206, 416]),
+    _header("Location", "A short-lived signed URL of the object, or the external URI.", [302]),
+]
 _BINARY = OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes (a Range request answers 206).")
 
 
@@ -48,6 +63,7 @@ class ArtifactDownloadView(ArtifactView):
             OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, description="`bytes=a-b`, `bytes=a-` or `bytes=-n`."),
             OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER),
             OpenApiParameter("If-Range", OpenApiTypes.STR, OpenApiParameter.HEADER),
+            *RESPONSE_HEADERS,
         ],
         responses={
             (200, "application/octet-stream"): _BINARY,

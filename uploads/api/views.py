@@ -1,12 +1,13 @@
 """The upload protocol of API.md: start, chunks, complete, abort, session state."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.schema import error_responses, uuid_path_parameter
 from common.errors import NotFound
 from modelrepo.selectors import model_record_get_editable, model_record_row_get_editable
 from uploads import dispatch, services
@@ -21,7 +22,13 @@ from uploads.api.serializers import (
 from uploads.choices import SessionStatus
 from uploads.models import UploadSession
 
-ERROR = OpenApiResponse(description="Error in the API's error format.")
+PRODUCT = uuid_path_parameter("product_id", "The model record.")
+SESSION = uuid_path_parameter("upload_id", "The upload session.")
+
+
+def _errors(*statuses: int) -> dict:
+    """The error responses of an upload operation, each with the error body (401 always)."""
+    return error_responses(*sorted({401, *statuses}))
 
 
 def _editable_product(request, product_id):
@@ -52,7 +59,7 @@ class RawBodyParser(BaseParser):
 
 
 class UploadSessionListView(APIView):
-    @extend_schema(operation_id="upload_sessions_list", responses={200: UploadSessionSerializer(many=True), 403: ERROR, 404: ERROR},
+    @extend_schema(operation_id="upload_sessions_list", parameters=[PRODUCT], responses={200: UploadSessionSerializer(many=True), **_errors(403, 404)},
                    summary="The product's open upload sessions (for resume and the Artifacts tab)")
     def get(self, request, product_id):
         product = _editable_product(request, product_id)
@@ -61,9 +68,8 @@ class UploadSessionListView(APIView):
             sessions = list(services.session_list(user=request.user, product=product)[:100])
         return Response(UploadSessionSerializer(sessions, many=True, context={"request": request}).data)
 
-    @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer,
-                   responses={201: UploadSessionSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR,
-                              507: ERROR},
+    @extend_schema(operation_id="upload_sessions_start", request=UploadStartSerializer, parameters=[PRODUCT],
+                   responses={201: UploadSessionSerializer, **_errors(400, 403, 404, 409, 413, 503, 507)},
                    summary="Start an upload session")
     def post(self, request, product_id):
         product = _editable_product(request, product_id)
@@ -81,7 +87,8 @@ class UploadSessionListView(APIView):
 
 
 class UploadSessionDetailView(APIView):
-    @extend_schema(operation_id="upload_sessions_retrieve", responses={200: UploadSessionSerializer, 404: ERROR},
+    @extend_schema(operation_id="upload_sessions_retrieve", parameters=[PRODUCT, SESSION],
+                   responses={200: UploadSessionSerializer, **_errors(404, 503)},
                    summary="Session state, for resume and polling")
     def get(self, request, product_id, upload_id):
         session = _session(request, product_id, upload_id)
@@ -90,7 +97,7 @@ class UploadSessionDetailView(APIView):
             services.sync_direct_parts(session)
         return Response(UploadSessionSerializer(session, context={"request": request}).data)
 
-    @extend_schema(operation_id="upload_sessions_abort", responses={204: None, 404: ERROR, 409: ERROR},
+    @extend_schema(operation_id="upload_sessions_abort", parameters=[PRODUCT, SESSION], responses={204: None, **_errors(404, 409)},
                    summary="Abort; staged bytes are removed")
     def delete(self, request, product_id, upload_id):
         session = _session(request, product_id, upload_id)
@@ -105,11 +112,14 @@ class UploadChunkView(APIView):
         operation_id="upload_chunks_put",
         request={"application/octet-stream": OpenApiTypes.BINARY},
         parameters=[
+            PRODUCT, SESSION,
+            OpenApiParameter("chunk_index", OpenApiTypes.INT, OpenApiParameter.PATH,
+                             description="From 0 to total_chunks - 1."),
             OpenApiParameter("Content-Length", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("Content-Digest", OpenApiTypes.STR, OpenApiParameter.HEADER,
                              description="Optional RFC 9530 digest, sha-256=:<base64>:"),
         ],
-        responses={200: ChunkReceiptSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 411: ERROR, 507: ERROR},
+        responses={200: ChunkReceiptSerializer, **_errors(400, 404, 409, 410, 411, 503, 507)},
         summary="Send one chunk (raw bytes)",
     )
     def put(self, request, product_id, upload_id, chunk_index):
@@ -123,9 +133,9 @@ class UploadChunkView(APIView):
 
 class UploadCompleteView(APIView):
     @extend_schema(
-        operation_id="upload_sessions_complete", request=UploadCompleteSerializer,
+        operation_id="upload_sessions_complete", request=UploadCompleteSerializer, parameters=[PRODUCT, SESSION],
         responses={200: UploadSessionSerializer, 201: UploadSessionSerializer, 202: UploadSessionSerializer,
-                   400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR},
+                   **_errors(400, 404, 409, 410, 503)},
         summary="Assemble, checksum and create the artifact",
     )
     def post(self, request, product_id, upload_id):
@@ -166,8 +176,8 @@ class UploadCompleteView(APIView):
 
 class UploadPartsView(APIView):
     @extend_schema(
-        operation_id="upload_parts_urls", request=PartsRequestSerializer,
-        responses={200: PartUrlsSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 410: ERROR, 503: ERROR},
+        operation_id="upload_parts_urls", request=PartsRequestSerializer, parameters=[PRODUCT, SESSION],
+        responses={200: PartUrlsSerializer, **_errors(400, 404, 409, 410, 503)},
         summary="Presigned part URLs for direct transfer to the bucket",
     )
     def post(self, request, product_id, upload_id):
