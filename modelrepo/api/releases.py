@@ -4,7 +4,7 @@ go through modelrepo.versions."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -100,7 +100,9 @@ class VersionSignatureView(_ReleaseFileView):
         "`model_signing verify key <dir> --public_key <pem> --signature <dir>/model.sig`. A draft answers 409 "
         "`version_not_released`.",
         parameters=[PRODUCT_ID, VERSION_ID],
-        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="model.sig"),
+        responses={(200, "application/json"): OpenApiResponse(
+            OpenApiTypes.OBJECT, description="model.sig: a Sigstore bundle "
+            "(`application/vnd.dev.sigstore.bundle.v0.3+json`), served as JSON to save as model.sig."),
                    **error_responses(401, 404, 409)},
     )
     def get(self, request, product_id, version_id):
@@ -147,7 +149,10 @@ class SigningPublicKeyView(ApiView):
     @extend_schema(
         tags=VERSION_TAGS, summary="The public key that signs releases (PEM)",
         description="Give it to `model_signing verify key ... --public_key <pem>`. Public, no authentication.",
-        responses={(200, "application/x-pem-file"): OpenApiResponse(OpenApiTypes.STR, description="PEM")},
+        parameters=[OpenApiParameter("X-Signing-Key-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+                                     description="The key id: the sha256 of this PEM, as signatures name it.")],
+        responses={(200, "application/x-pem-file"): OpenApiResponse(
+            OpenApiTypes.STR, description="The public key, PEM (`-----BEGIN PUBLIC KEY-----` ...).")},
     )
     def get(self, request):
         response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
