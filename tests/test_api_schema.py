@@ -249,3 +249,14 @@ def test_download_answers_declare_their_headers_and_upload_ids_their_formats(sch
                        "upload_id": {"type": "string", "format": "uuid"}, "chunk_index": {"type": "integer"}}
     ref = chunk["responses"]["507"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/Error")
+
+
+def test_a_check_that_never_ran_has_a_null_last_status_as_the_schema_says(world, api_as, schema):
+    from catalog.models import QualityCheck
+
+    check = QualityCheck.objects.create(product=world.record, name="never ran", check_type="custom")
+    body = api_as("editor").get(f"{PREFIX}/catalog/products/{world.record.pk}/quality/checks").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [row["last_status"] for row in rows if row["id"] == str(check.pk)] == [None]
+    field = schema["components"]["schemas"]["QualityCheck"]["properties"]["last_status"]
+    assert field.get("nullable") or any("Null" in str(x) for x in field.get("oneOf", []))

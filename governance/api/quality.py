@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from catalog import health
 from catalog.api.scopes import PRODUCT_ID, ProductView
-from catalog.models import QualityCheck, QualityResult, QualitySeverity
+from catalog.models import QualityCheck, QualityResult, QualitySeverity, QualityStatus
 from common.api.schema import responses, uuid_path_parameter
 from common.api.views import ApiView
 from governance import quality
@@ -19,7 +19,17 @@ class QualityResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _StatusOrNull(serializers.ChoiceField):
+    """The newest result's status, or null before the check first ran (stored as blank)."""
+
+    def to_representation(self, value):
+        return value or None
+
+
 class QualityCheckSerializer(serializers.ModelSerializer):
+    last_status = _StatusOrNull(choices=QualityStatus.choices, allow_null=True, read_only=True,
+                                help_text="The newest result's status; null before the check first ran.")
+
     class Meta:
         model = QualityCheck
         fields = ["id", "name", "check_type", "severity", "description", "enabled", "last_status",
