@@ -260,3 +260,11 @@ def test_a_check_that_never_ran_has_a_null_last_status_as_the_schema_says(world,
     assert [row["last_status"] for row in rows if row["id"] == str(check.pk)] == [None]
     field = schema["components"]["schemas"]["QualityCheck"]["properties"]["last_status"]
     assert field.get("nullable") or any("Null" in str(x) for x in field.get("oneOf", []))
+
+
+def test_request_bodies_that_refuse_unknown_fields_say_so(schema):
+    components = schema["components"]["schemas"]
+    for name in ("UploadStartRequest", "ModelRecordRequest", "PatchedModelRecordRequest", "VersionWriteRequest",
+                 "PartsRequestRequest", "ApiTokenCreateRequest"):
+        assert components[name].get("additionalProperties") is False, name
+    assert "additionalProperties" not in components["ModelRecord"]  # answers may grow new fields

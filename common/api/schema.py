@@ -83,3 +83,15 @@ class QarionAutoSchema(AutoSchema):
         if direction == "request" and getattr(field, "read_only", False):
             return None
         return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A request body whose serializer refuses unknown fields says so
+        (``additionalProperties: false``), so the schema states the rule the server enforces."""
+        from common.api.serializers import StrictFieldsMixin
+
+        schema = super()._map_basic_serializer(serializer, direction)
+        strict = isinstance(serializer, StrictFieldsMixin) or (
+            isinstance(serializer, type) and issubclass(serializer, StrictFieldsMixin))
+        if direction == "request" and strict:
+            schema["additionalProperties"] = False
+        return schema
