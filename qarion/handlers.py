@@ -26,3 +26,18 @@ def server_error(request):
     if _is_api(request):
         return json_server_error(request)
     return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A refused CSRF check: the API's error format under /api/ (a caller that sends a session
+    cookie must also send the X-CSRFToken header), Django's page elsewhere."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"error": {
+            "code": "csrf_failed",
+            "message": "The CSRF check failed: with a session cookie, send the X-CSRFToken header (or use an API "
+                       "token without cookies).", "details": {"reason": reason}}}, status=403)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

@@ -268,3 +268,15 @@ def test_request_bodies_that_refuse_unknown_fields_say_so(schema):
                  "PartsRequestRequest", "ApiTokenCreateRequest"):
         assert components[name].get("additionalProperties") is False, name
     assert "additionalProperties" not in components["ModelRecord"]  # answers may grow new fields
+
+
+def test_paginated_lists_document_their_400_and_one_of_rules_are_stated(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            if {"page", "size"} & query:
+                assert "400" in operation["responses"], (method, path)
+    body = schema["components"]["schemas"]["AccessRequestCreateRequest"]
+    assert body["oneOf"] == [{"required": ["product_id"]}, {"required": ["space"]}]
+    audit = schema["paths"]["/api/v1.0/audit/events"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "text/csv", "application/jsonl"} <= set(audit)

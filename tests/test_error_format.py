@@ -1,6 +1,8 @@
 """Every API answer is in the error format, also for what Django refuses before any view runs
 (an oversized or unreadable body) and for addresses that match nothing; pages keep their HTML."""
 
+import json
+
 import pytest
 from django.conf import settings
 
@@ -74,3 +76,25 @@ def test_an_unmatched_api_address_answers_404_in_the_error_format_whatever_debug
 def test_the_schema_and_docs_addresses_without_a_slash_still_redirect(client, db):
     assert client.get("/api/docs").status_code == 301
     assert client.get("/api/schema")["Location"].endswith("/api/schema/")
+
+
+def test_an_unmatched_api_address_answers_404_even_to_a_browser_session_without_a_csrf_token(world, client_as):
+    client = client_as("editor")
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/api/v1.0/catalog/spaces/no-such-space/nothing", {}, content_type="application/json")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_refused_csrf_check_under_api_answers_in_the_error_format(rf):
+    from qarion.handlers import csrf_failure
+
+    response = csrf_failure(rf.post("/api/v1.0/anything"), reason="CSRF cookie not set.")
+    assert response.status_code == 403
+    error = json.loads(response.content)["error"]
+    assert error["code"] == "csrf_failed" and "X-CSRFToken" in error["message"]
+    assert csrf_failure(rf.post("/s/lab/"), reason="x")["Content-Type"].startswith("text/html")
+
+
+def test_an_unknown_audit_export_format_is_400(world, api_as):
+    response = api_as("org_admin").get("/api/v1.0/audit/events?export=xml")
+    assert response.status_code == 400 and "export" in response.json()["error"]["details"]

@@ -94,4 +94,22 @@ class QarionAutoSchema(AutoSchema):
             isinstance(serializer, type) and issubclass(serializer, StrictFieldsMixin))
         if direction == "request" and strict:
             schema["additionalProperties"] = False
+        one_of = getattr(serializer, "schema_exactly_one_of", None)
+        if direction == "request" and one_of:  # e.g. product_id or space, not both, not neither
+            schema["oneOf"] = [{"required": [name]} for name in one_of]
         return schema
+
+
+def document_validation_errors(result, generator, request, public):
+    """Postprocessing hook: every operation with a ``page`` or ``size`` query parameter
+    documents the 400 it answers for a bad value."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            query = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+            if query & {"page", "size"} and "400" not in operation["responses"]:
+                operation["responses"]["400"] = {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "description": ERROR_DESCRIPTIONS[400]}
+    return result

@@ -38,6 +38,8 @@ class AccessRequestSerializer(serializers.ModelSerializer):
 
 
 class AccessRequestCreateSerializer(serializers.Serializer):
+    schema_exactly_one_of = ("product_id", "space")
+
     product_id = serializers.CharField(required=False, help_text="Ask for one product (its id).")
     space = serializers.CharField(required=False, help_text="Or ask for a whole space, by its slug.")
     level = serializers.ChoiceField(choices=AccessLevel.choices, default=AccessLevel.VIEW)

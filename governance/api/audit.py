@@ -67,7 +67,11 @@ class AuditEventListView(ApiView):
         "(exact, or a prefix ending in `.`), `target` (id or part of a name), `target_type`, `since` and `until` "
         "(days, inclusive). `export=csv` or `export=jsonl` streams every matching event as a download.",
         parameters=[*_SCOPE, _EXPORT],
-        responses=responses({200: AuditEventSerializer(many=True)}, 400, 403, 404),
+        responses=responses({
+            (200, "application/json"): AuditEventSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/jsonl"): OpenApiTypes.STR,
+        }, 400, 403, 404),
     )
     def get(self, request):
         events = self._scoped(request)
@@ -75,6 +79,8 @@ class AuditEventListView(ApiView):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         export = request.GET.get("export")
+        if export is not None and export not in ("csv", "jsonl"):
+            raise ValidationError({"export": ["Use export=csv or export=jsonl, or leave it out for a page of JSON."]})
         if export in ("csv", "jsonl"):
             lines = selectors.csv_lines if export == "csv" else selectors.jsonl_lines
             content_type = "text/csv; charset=utf-8" if export == "csv" else "application/jsonl; charset=utf-8"
