@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from catalog import access, audit, tokens
 from catalog.choices import TokenScope
 from catalog.models import ApiToken, Organization, OrganizationMembership, Product, Space, SpaceMembership, Tag
-from common.errors import NotFound, PermissionDenied, ValidationFailed, invalid
+from common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 
 PRODUCT_FIELDS = (
     "product_type",
@@ -193,10 +193,11 @@ def api_token_create(*, actor, name: str, scope: str = TokenScope.READ, expires_
         errors["scope"] = [f"Scope must be one of: {', '.join(TokenScope.values)}."]
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = ["The expiry must be in the future."]
-    if not errors and ApiToken.objects.filter(user=actor, name=name).exists():
-        errors["name"] = [f"You already have a token named “{name}”."]
     if errors:
         raise invalid(errors)
+    if ApiToken.objects.filter(user=actor, name=name).exists():  # a conflict with what exists: 409
+        raise Conflict(f"You already have a token named “{name}”; choose another name or revoke that one.",
+                       code="duplicate", details={"name": [f"You already have a token named “{name}”."]})
     secret, prefix, secret_sha256 = tokens.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(

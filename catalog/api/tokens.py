@@ -75,7 +75,7 @@ class ApiTokenListView(ApiView):
         summary="Create an API token",
         description="Answers the token's secret once, in `token`; store it, it cannot be shown again.",
         request=ApiTokenCreateSerializer,
-        responses=responses({201: ApiTokenCreatedSerializer}, 400, 403),
+        responses=responses({201: ApiTokenCreatedSerializer}, 400, 403, 409),
     )
     def post(self, request):
         token, secret = services.api_token_create(actor=request.user, **self.valid_body(ApiTokenCreateSerializer))

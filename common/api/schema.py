@@ -102,14 +102,16 @@ class QarionAutoSchema(AutoSchema):
 
 def document_validation_errors(result, generator, request, public):
     """Postprocessing hook: every operation with a ``page`` or ``size`` query parameter
-    documents the 400 it answers for a bad value."""
+    documents the 400 it answers for a bad value and the 404 for a page past the end."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             query = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
-            if query & {"page", "size"} and "400" not in operation["responses"]:
-                operation["responses"]["400"] = {
+            if not query & {"page", "size"}:
+                continue
+            for status in ("400", "404"):
+                operation["responses"].setdefault(status, {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    "description": ERROR_DESCRIPTIONS[400]}
+                    "description": ERROR_DESCRIPTIONS[int(status)] if status == "400" else "A page past the end."})
     return result

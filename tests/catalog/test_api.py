@@ -186,7 +186,7 @@ def test_token_creation_refuses_invalid_input(world, session_as, payload, field)
 def test_token_names_are_unique_per_user(world, session_as):
     client = session_as("editor")
     client.post(TOKENS, {"name": "Laptop"}, format="json")
-    assert_error(client.post(TOKENS, {"name": "Laptop"}, format="json"), 400, field="name")
+    assert_error(client.post(TOKENS, {"name": "Laptop"}, format="json"), 409, code="duplicate", field="name")
     assert session_as("viewer").post(TOKENS, {"name": "Laptop"}, format="json").status_code == 201
 
 

@@ -115,12 +115,13 @@ class UploadChunkView(APIView):
             PRODUCT, SESSION,
             OpenApiParameter("chunk_index", OpenApiTypes.INT, OpenApiParameter.PATH,
                              description="From 0 to total_chunks - 1."),
-            OpenApiParameter("Content-Length", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("Content-Digest", OpenApiTypes.STR, OpenApiParameter.HEADER,
                              description="Optional RFC 9530 digest, sha-256=:<base64>:"),
         ],
         responses={200: ChunkReceiptSerializer, **_errors(400, 404, 409, 410, 411, 503, 507)},
         summary="Send one chunk (raw bytes)",
+        description="The body is the chunk's bytes, sent with an exact Content-Length (411 without one): "
+        "chunk_size bytes, or the rest for the last chunk.",
     )
     def put(self, request, product_id, upload_id, chunk_index):
         session = _session(request, product_id, upload_id)
