@@ -98,3 +98,9 @@ def test_a_refused_csrf_check_under_api_answers_in_the_error_format(rf):
 def test_an_unknown_audit_export_format_is_400(world, api_as):
     response = api_as("org_admin").get("/api/v1.0/audit/events?export=xml")
     assert response.status_code == 400 and "export" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("query, field", [("role=", "role"), ("role=all", "role"), ("status=maybe", "status")])
+def test_an_unknown_access_request_filter_is_400_naming_it(world, api_as, query, field):
+    response = api_as("editor").get(f"/api/v1.0/governance/access-requests?{query}")
+    assert response.status_code == 400 and field in response.json()["error"]["details"]

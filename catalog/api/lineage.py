@@ -61,9 +61,10 @@ class LineageView(ProductView):
 
     @extend_schema(tags=["lineage"], summary="The lineage graph around a product",
                    description="Products you cannot see are redacted placeholders: no id, name, type or space.",
-                   parameters=[PRODUCT_ID, _DEPTH], responses=responses({200: LineageGraphSerializer}, 404))
+                   parameters=[PRODUCT_ID, _DEPTH], responses=responses({200: LineageGraphSerializer}, 400, 404))
     def get(self, request, product_id):
-        return self.graph(self.product(), lineage.clamp_depth(request.query_params.get("depth")))
+        depth = self.query_choice("depth", ["1", "2", "3"])
+        return self.graph(self.product(), int(depth) if depth else 1)
 
     @extend_schema(tags=["lineage"], summary="Add a source or a consumer",
                    description="Needs edit access on the downstream product and view access on the upstream one. "

@@ -6,6 +6,8 @@ creation are one call each."""
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from common.errors import invalid
+
 
 class ApiView(generics.GenericAPIView):
     """A view that reads through selectors and writes through services, answering through its
@@ -17,6 +19,14 @@ class ApiView(generics.GenericAPIView):
         if self.queryset is None and hasattr(getattr(self.serializer_class, "Meta", None), "model"):
             return self.serializer_class.Meta.model.objects.none()
         return super().get_queryset()
+
+    def query_choice(self, name: str, choices) -> str | None:
+        """The query parameter ``name`` when given, which must be one of ``choices`` (400 naming
+        it otherwise, rather than a filter that silently matches nothing); None when absent."""
+        value = self.request.query_params.get(name)
+        if value is not None and value not in choices:
+            raise invalid({name: [f"Use one of: {', '.join(map(str, choices))}."]})
+        return value
 
     def serializer_context(self, context: dict) -> dict:
         return {**self.get_serializer_context(), **context}

@@ -73,17 +73,18 @@ class AccessRequestListView(ApiView):
             OpenApiParameter("role", str, enum=["mine", "to_decide"],
                              description="`mine`: those I asked; `to_decide`: pending ones waiting for my decision."),
             OpenApiParameter("status", str, enum=AccessRequestStatus.values)],
-        responses=responses({200: AccessRequestSerializer(many=True)}))
+        responses=responses({200: AccessRequestSerializer(many=True)}, 400))
     def get(self, request):
-        role = request.query_params.get("role", "")
+        role = self.query_choice("role", ["mine", "to_decide"])
+        wanted_status = self.query_choice("status", AccessRequestStatus.values)
         if role == "to_decide":
             qs = access_requests.access_requests_to_decide(user=request.user)
         else:
             qs = access_requests.access_request_list(user=request.user)
             if role == "mine":
                 qs = qs.filter(requester=request.user)
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        if wanted_status:
+            qs = qs.filter(status=wanted_status)
         return self.answer_page(qs)
 
     @extend_schema(

@@ -108,9 +108,12 @@ def test_someone_who_sees_both_sides_gets_the_names(world, api_as, hidden_source
     assert names == {"Secret sauce", "Churn predictor", "Retention board"}
 
 
-def test_depth_is_clamped_and_bad_values_fall_back(world, api_as, client_as):
-    assert api_as("viewer").get(api_url(world.record) + "?depth=99").json()["depth"] == 3
-    assert api_as("viewer").get(api_url(world.record) + "?depth=x").json()["depth"] == 1
+def test_the_api_refuses_a_depth_outside_1_to_3_and_the_page_clamps_it(world, api_as, client_as):
+    for bad in ("99", "x", "0", ""):
+        response = api_as("viewer").get(api_url(world.record) + f"?depth={bad}")
+        assert response.status_code == 400 and "depth" in response.json()["error"]["details"]
+    assert api_as("viewer").get(api_url(world.record)).json()["depth"] == 1
+    assert api_as("viewer").get(api_url(world.record) + "?depth=2").json()["depth"] == 2
     assert client_as("viewer").get(f"/models/{world.record.pk}/lineage/?depth=-4").status_code == 200
 
 
