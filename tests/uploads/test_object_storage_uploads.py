@@ -362,3 +362,24 @@ def test_the_session_list_and_the_artifacts_tab_show_what_the_bucket_holds(up, s
     page = client_as("editor").get(reverse("modelrepo:model_tab", kwargs={"product_id": world.record.pk,
                                                                           "tab": "artifacts"}))
     assert page.status_code == 200 and "2/3 chunks" in page.content.decode()
+
+
+def test_a_resumed_download_whose_if_range_matches_gets_its_range_from_the_server(up):
+    data = payload(3 * MiB + 11)
+    up.upload(data)
+    artifact = Artifact.objects.get()
+    url = f"/api/v1.0/catalog/products/{up.product_id}/model-artifacts/{artifact.pk}/download"
+    etag = up.client.get(url)["ETag"]
+
+    resumed = up.client.get(url, HTTP_RANGE="bytes=1000-2999", HTTP_IF_RANGE=etag)
+    assert resumed.status_code == 206 and resumed["Content-Range"] == f"bytes 1000-2999/{len(data)}"
+    assert b"".join(resumed.streaming_content) == data[1000:3000]
+    assert resumed["ETag"] == etag
+
+    tail = up.client.get(url, HTTP_RANGE="bytes=-5", HTTP_IF_RANGE=etag)
+    assert b"".join(tail.streaming_content) == data[-5:]
+    beyond = up.client.get(url, HTTP_RANGE=f"bytes={len(data)}-", HTTP_IF_RANGE=etag)
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+    # Without If-Range, or with another file's ETag, the bucket answers (it handles Range itself).
+    assert up.client.get(url, HTTP_RANGE="bytes=0-9").status_code == 302
+    assert up.client.get(url, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"other"').status_code == 302
