@@ -479,10 +479,18 @@ class _Lease:
             thread.join(timeout=30)
 
     def fail(self, code: str, message: str, details: dict | None = None) -> None:
-        if self.settle(status=SessionStatus.FAILED, lease_until=None, staging_purged=True,
-                       error={"code": code, "message": message, "details": details or {}}):
-            multipart = UploadSession.objects.filter(pk=self.session_id).values_list("multipart_upload_id", flat=True)
+        """Fail the session and drop its bytes; if the object store does not answer, the
+        periodic expiry drops them later (the session stays marked as not purged)."""
+        if not self.settle(status=SessionStatus.FAILED, lease_until=None,
+                           error={"code": code, "message": message, "details": details or {}}):
+            return
+        multipart = UploadSession.objects.filter(pk=self.session_id).values_list("multipart_upload_id", flat=True)
+        try:
             _discard_bytes(self.session_id, multipart.first() or "")
+        except storage.StoreUnavailable as exc:
+            log.warning("Could not free the bytes of failed upload %s yet: %s", self.session_id, exc)
+            return
+        UploadSession.objects.filter(pk=self.session_id).update(staging_purged=True)
 
 
 class _LeaseLost(Exception):

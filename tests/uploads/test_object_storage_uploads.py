@@ -383,3 +383,25 @@ def test_a_resumed_download_whose_if_range_matches_gets_its_range_from_the_serve
     # Without If-Range, or with another file's ETag, the bucket answers (it handles Range itself).
     assert up.client.get(url, HTTP_RANGE="bytes=0-9").status_code == 302
     assert up.client.get(url, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"other"').status_code == 302
+
+
+def test_a_failed_upload_whose_store_does_not_answer_is_cleaned_up_by_the_expiry(up, s3_bucket, monkeypatch):
+    data = payload(PART + 5)
+    upload_id = up.start(file_name="model.bin", total_size=len(data), expected_sha256="0" * 64).json()["id"]
+    up.send_all(upload_id, data, PART)
+    real_delete = storage.ObjectStore.delete
+
+    def store_down(self, key):
+        raise storage.StoreUnavailable("connection refused")
+
+    monkeypatch.setattr(storage.ObjectStore, "delete", store_down)
+    response = up.complete(upload_id)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "checksum_mismatch"
+    session = UploadSession.objects.get(pk=upload_id)
+    assert session.status == SessionStatus.FAILED and not session.staging_purged
+    assert objects(s3_bucket)  # the completed object is still there, and known to be
+
+    monkeypatch.setattr(storage.ObjectStore, "delete", real_delete)
+    services.expire_sessions()
+    assert UploadSession.objects.get(pk=upload_id).staging_purged
+    assert objects(s3_bucket) == [] and pending_uploads(s3_bucket) == []
